@@ -1,0 +1,1 @@
+//! Voucher text extraction (vouchers.md): OCR lines with geometry in, fields out.

@@ -1,0 +1,21 @@
+//! cuadre's domain. Pure: no AWS, Lambda or tokio in here; adapters implement the ports in [`store`].
+
+pub mod exception;
+pub mod extract;
+pub mod ids;
+pub mod money;
+pub mod order;
+pub mod peru;
+pub mod reconcile;
+pub mod records;
+pub mod store;
+pub mod time;
+
+pub use exception::{ExceptionKey, ExceptionKind, ExceptionRecord, ExceptionStatus};
+pub use ids::{Cip, IdError, OperationNumber, OrderId, TenantId};
+pub use money::{AmountError, Currency, Money};
+pub use order::{Buyer, IllegalTransition, Order, OrderStatus};
+pub use peru::{Dni, DocumentError, Ruc};
+pub use records::{
+    IdempotencyRecord, IdempotencyStatus, Payment, PaymentSource, Tenant, Voucher, VoucherFields,
+};

@@ -1,0 +1,181 @@
+//! Orders and the status machine of reconciliation.md.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{Cip, OrderId, TenantId};
+use crate::money::Money;
+
+/// Exactly one per order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum OrderStatus {
+    Pending,
+    Expired,
+    Paid,
+    Settled,
+    Cancelled,
+    Refunded,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("an order cannot go from {from} to {to}")]
+pub struct IllegalTransition {
+    pub from: OrderStatus,
+    pub to: OrderStatus,
+}
+
+impl OrderStatus {
+    pub const ALL: [OrderStatus; 6] = [
+        OrderStatus::Pending,
+        OrderStatus::Expired,
+        OrderStatus::Paid,
+        OrderStatus::Settled,
+        OrderStatus::Cancelled,
+        OrderStatus::Refunded,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderStatus::Pending => "PENDING",
+            OrderStatus::Expired => "EXPIRED",
+            OrderStatus::Paid => "PAID",
+            OrderStatus::Settled => "SETTLED",
+            OrderStatus::Cancelled => "CANCELLED",
+            OrderStatus::Refunded => "REFUNDED",
+        }
+    }
+
+    /// The legal moves. Money that really arrived always wins over a clock or a cancel that
+    /// raced it: a late payment moves `EXPIRED` to `PAID`, and a payment the gateway took before
+    /// our cancel reached it moves `CANCELLED` to `PAID`. A bank reversal puts `PAID` back to
+    /// `PENDING`. Extending an expired code revives it (`EXPIRED` → `PENDING`).
+    pub fn can_become(self, next: OrderStatus) -> bool {
+        use OrderStatus::*;
+        matches!(
+            (self, next),
+            (Pending, Expired | Paid | Cancelled)
+                | (Expired, Paid | Pending)
+                | (Cancelled, Paid)
+                | (Paid, Settled | Refunded | Pending)
+                | (Settled, Refunded)
+        )
+    }
+
+    pub fn transition(self, next: OrderStatus) -> Result<OrderStatus, IllegalTransition> {
+        if self.can_become(next) {
+            Ok(next)
+        } else {
+            Err(IllegalTransition {
+                from: self,
+                to: next,
+            })
+        }
+    }
+
+    /// Statuses in which money has been received for the order.
+    pub fn is_paid(self) -> bool {
+        matches!(self, OrderStatus::Paid | OrderStatus::Settled)
+    }
+}
+
+impl fmt::Display for OrderStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown order status {0:?}")]
+pub struct UnknownStatus(pub String);
+
+impl FromStr for OrderStatus {
+    type Err = UnknownStatus;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        OrderStatus::ALL
+            .into_iter()
+            .find(|st| st.as_str() == s)
+            .ok_or_else(|| UnknownStatus(s.to_string()))
+    }
+}
+
+/// Who the buyer is, as the gateway wants to know (all optional but the email and phone).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Buyer {
+    pub email: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_name: Option<String>,
+    pub phone: String,
+    pub phone_country_code: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub document_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub document_number: Option<String>,
+}
+
+/// What the merchant expects to be paid, and where the order stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Order {
+    pub tenant_id: TenantId,
+    pub order_id: OrderId,
+    /// Set once the gateway has issued the code.
+    pub cip: Option<Cip>,
+    pub amount: Money,
+    pub status: OrderStatus,
+    #[serde(with = "crate::time::serde_lima")]
+    pub issued_at: DateTime<Utc>,
+    #[serde(with = "crate::time::serde_lima")]
+    pub expires_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cip_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub concept: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub buyer: Option<Buyer>,
+    /// Incremented by every write; the store's conditional writes check it.
+    pub version: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::OrderStatus::*;
+    use super::*;
+
+    #[test]
+    fn legal_moves_only() {
+        assert!(Pending.can_become(Paid));
+        assert!(Pending.can_become(Expired));
+        assert!(Expired.can_become(Paid), "a late payment is still money");
+        assert!(Paid.can_become(Settled));
+        assert!(Settled.can_become(Refunded));
+        assert_eq!(
+            Paid.transition(Expired),
+            Err(IllegalTransition {
+                from: Paid,
+                to: Expired
+            })
+        );
+        assert!(Settled.transition(Pending).is_err());
+        assert!(Refunded.transition(Paid).is_err());
+        assert!(
+            Pending.transition(Settled).is_err(),
+            "settlement needs a payment first"
+        );
+        for s in OrderStatus::ALL {
+            assert!(!s.can_become(s), "{s} to itself is not a transition");
+            assert_eq!(s.as_str().parse::<OrderStatus>().unwrap(), s);
+        }
+    }
+
+    #[test]
+    fn status_serialises_as_spec_names() {
+        assert_eq!(serde_json::to_string(&Settled).unwrap(), "\"SETTLED\"");
+    }
+}

@@ -1,0 +1,1 @@
+//! The reconciliation engine (reconciliation.md): facts in, statuses and exceptions out.

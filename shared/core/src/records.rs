@@ -1,0 +1,134 @@
+//! The other facts cuadre keeps: tenants, payments, vouchers, idempotency records.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{Cip, OperationNumber, OrderId, TenantId};
+use crate::money::{Currency, Money};
+use crate::peru::Ruc;
+
+/// A merchant using cuadre.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tenant {
+    pub tenant_id: TenantId,
+    pub name: String,
+    pub ruc: Ruc,
+    /// PagoEfectivo's service id for this merchant.
+    pub id_service: u32,
+    pub access_key: String,
+    /// Where the gateway secret lives (a Secrets Manager or SSM name), never the secret itself.
+    pub secret_ref: String,
+    pub default_expiry_hours: u32,
+    /// Payments at or above these amounts need a person's confirmation.
+    #[serde(default)]
+    pub high_value_thresholds: BTreeMap<Currency, Decimal>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notification_url: Option<String>,
+    /// Where the secret that signs our notifications to the merchant lives.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notification_secret_ref: Option<String>,
+    #[serde(default = "default_true")]
+    pub buyer_emails: bool,
+    #[serde(with = "crate::time::serde_lima")]
+    pub created_at: DateTime<Utc>,
+    pub version: u64,
+}
+
+fn default_true() -> bool {
+    true
+}
+
+/// Where we learned of a payment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentSource {
+    Notification,
+    StatusLookup,
+    Settlement,
+}
+
+/// Money received at a payment place for a CIP. Its identity is (tenant, CIP, operation number).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Payment {
+    pub tenant_id: TenantId,
+    pub cip: Cip,
+    pub operation_number: OperationNumber,
+    pub amount: Money,
+    #[serde(with = "crate::time::serde_lima")]
+    pub paid_at: DateTime<Utc>,
+    #[serde(with = "crate::time::serde_lima")]
+    pub received_at: DateTime<Utc>,
+    /// The order the CIP belongs to; `None` while the payment is an orphan (`UNKNOWN_CIP`).
+    pub order_id: Option<OrderId>,
+    pub source: PaymentSource,
+    /// Where the raw signed notification is archived.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub raw_ref: Option<String>,
+}
+
+/// What OCR read from a voucher (vouchers.md's schema); any field may be missing.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct VoucherFields {
+    pub cip: Option<String>,
+    pub operation_number: Option<String>,
+    /// A decimal string with two decimals.
+    pub amount: Option<String>,
+    pub currency: Option<Currency>,
+    /// Lima date-time, or `YYYY-MM-DD` when the voucher shows no time.
+    pub paid_at: Option<String>,
+    pub payer_name: Option<String>,
+    pub channel: Option<String>,
+}
+
+/// A voucher image a buyer uploaded for an order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Voucher {
+    pub tenant_id: TenantId,
+    pub voucher_id: String,
+    pub order_id: OrderId,
+    pub object_key: String,
+    /// Lowercase hex SHA-256 of the file.
+    pub sha256: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub perceptual_hash: Option<String>,
+    #[serde(with = "crate::time::serde_lima")]
+    pub uploaded_at: DateTime<Utc>,
+    pub fields: VoucherFields,
+    /// Extraction confidence in per mille (0–1000), kept integral so no float is stored.
+    pub confidence_permille: u16,
+    #[serde(default)]
+    pub warnings: Vec<String>,
+}
+
+/// Where an idempotent operation stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum IdempotencyStatus {
+    InProgress,
+    Completed,
+}
+
+/// Powertools-style idempotency record keyed by a business key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdempotencyRecord {
+    pub tenant_id: TenantId,
+    pub key: String,
+    pub status: IdempotencyStatus,
+    /// SHA-256 of the request payload; a different payload under the same key is refused.
+    pub payload_hash: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response: Option<String>,
+    /// Unix seconds after which the record no longer counts (checked by us, not only by the TTL sweeper).
+    pub expires_at: i64,
+    /// Unix seconds after which an IN_PROGRESS record is taken as abandoned (its Lambda died).
+    pub in_progress_until: i64,
+}
+
+/// Lowercase hex SHA-256.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
+}
