@@ -1,1 +1,9 @@
-//! placeholder
+//! Adapters from cuadre's ports (in `cuadre-core`) to AWS: the DynamoDB single table, S3, SQS.
+
+pub mod config;
+pub mod dynamo;
+pub mod secrets;
+
+pub use config::{load_sdk_config, AwsEndpoint};
+pub use dynamo::{DynamoStore, WriteMeter};
+pub use secrets::SsmSecrets;

@@ -3,9 +3,10 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+use crate::access::{ApiKeyRecord, PayLink};
 use crate::exception::{ExceptionRecord, ExceptionStatus};
 use crate::ids::{Cip, OperationNumber, OrderId, TenantId};
-use crate::order::{Order, OrderStatus};
+use crate::order::{IllegalTransition, Order, OrderStatus};
 use crate::records::{IdempotencyRecord, Payment, Tenant, Voucher};
 
 #[derive(Debug, thiserror::Error)]
@@ -13,8 +14,14 @@ pub enum StoreError {
     /// A conditional write lost: the item changed (or already existed) since it was read.
     #[error("conflict: {0}")]
     Conflict(String),
+    /// The status machine forbids the move; retrying will not help.
+    #[error(transparent)]
+    IllegalTransition(#[from] IllegalTransition),
     #[error("not found: {0}")]
     NotFound(String),
+    /// A continuation token that is malformed or belongs to another listing.
+    #[error("page token is not valid for this listing")]
+    BadPageToken,
     /// A stored item could not be read back into a domain value.
     #[error("corrupt item: {0}")]
     Corrupt(String),
@@ -161,4 +168,27 @@ pub trait IdempotencyStore: Send + Sync {
     ) -> Result<(), StoreError>;
     /// Forgets an IN_PROGRESS record after a failure, so the client may retry.
     async fn abandon(&self, tenant_id: &TenantId, key: &str) -> Result<(), StoreError>;
+}
+
+#[async_trait]
+pub trait ApiKeyStore: Send + Sync {
+    async fn create_api_key(&self, record: &ApiKeyRecord) -> Result<(), StoreError>;
+    /// The key with this hash, active or not.
+    async fn find_api_key(&self, key_hash: &str) -> Result<Option<ApiKeyRecord>, StoreError>;
+    async fn list_api_keys(&self, tenant_id: &TenantId) -> Result<Vec<ApiKeyRecord>, StoreError>;
+    /// Marks the key revoked; `NotFound` when the tenant has no such key.
+    async fn revoke_api_key(&self, tenant_id: &TenantId, key_id: &str, at: DateTime<Utc>) -> Result<ApiKeyRecord, StoreError>;
+}
+
+#[async_trait]
+pub trait PayLinkStore: Send + Sync {
+    async fn create_pay_link(&self, link: &PayLink) -> Result<(), StoreError>;
+    async fn find_pay_link(&self, token_hash: &str) -> Result<Option<PayLink>, StoreError>;
+}
+
+/// Secrets (gateway secret keys, notification signing secrets) live outside the table.
+#[async_trait]
+pub trait SecretStore: Send + Sync {
+    async fn put_secret(&self, name: &str, value: &str) -> Result<(), StoreError>;
+    async fn get_secret(&self, name: &str) -> Result<Option<String>, StoreError>;
 }

@@ -1,0 +1,38 @@
+# cuadre: the two commands of the README, and the checks CI runs.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+CARGO ?= cargo
+
+.PHONY: help demo test lint deps-apt emulator-up emulator-down
+
+help:
+	@echo "make demo   run cuadre locally (AWS emulator with the template's resources)"
+	@echo "make test   run every test (starts the AWS emulator itself)"
+	@echo "make lint   cargo fmt --check, clippy -D warnings, cfn-lint"
+
+## Debian packages the tests need (installed only when missing; root on these machines).
+deps-apt:
+	@bash infra/install-deps
+
+emulator-up:
+	@infra/local-aws up
+
+emulator-down:
+	@infra/local-aws down
+
+demo: deps-apt
+	@infra/local-aws up
+	@echo
+	@echo "The AWS emulator is running with the resources of template.yaml (see .local/aws.env)."
+	@echo "Stop it with: infra/local-aws down"
+
+test: deps-apt
+	@infra/local-aws up >/dev/null
+	@status=0; $(CARGO) test --workspace --all-targets || status=$$?; \
+	  infra/local-aws down >/dev/null 2>&1; exit $$status
+
+lint: deps-apt
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	.venv/bin/cfn-lint template.yaml

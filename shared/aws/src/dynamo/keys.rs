@@ -1,0 +1,108 @@
+//! The single table's key layout. Every key starts with the tenant, so no query can reach another
+//! tenant's items. `#` cannot occur inside identifiers (the domain parsers refuse it).
+//!
+//! | item        | PK                       | SK              | GSI1 (lookups)                   | GSI2 (per-tenant listings)              |
+//! |-------------|--------------------------|-----------------|----------------------------------|-----------------------------------------|
+//! | tenant      | `TENANT#{t}`             | `TENANT`        |                                  | `TENANTS` / `{t}`                       |
+//! | order       | `T#{t}#O#{order}`        | `ORDER`         | `T#{t}#CIP#{cip}` / `ORDER`      | `T#{t}#ORDERS` / `{STATUS}#{expiry}#{order}` |
+//! | payment     | `T#{t}#CIP#{cip}`        | `PAY#{op}`      |                                  | `T#{t}#PAYMENTS` / `{paid_at}#{cip}#{op}` |
+//! | voucher     | `T#{t}#O#{order}`        | `VOUCHER#{id}`  | `T#{t}#SHA#{sha256}` / `VOUCHER#{id}` | `T#{t}#VOUCHERS` / `{uploaded_at}#{id}` |
+//! | exception   | `T#{t}#EXC#{id}`         | `EXC`           | `T#{t}#OEXC#{order}` / `{id}`    | `T#{t}#EXCEPTIONS` / `{STATUS}#{opened_at}#{id}` |
+//! | idempotency | `T#{t}#IDEM#{key}`       | `IDEM`          |                                  |                                         |
+//! | API key     | `APIKEY#{sha256}`        | `APIKEY`        |                                  | `T#{t}#APIKEYS` / `{key id}`            |
+//! | pay link    | `PAYLINK#{sha256}`       | `PAYLINK`       |                                  |                                         |
+//!
+//! API keys and pay links are found by the hash of what the caller presents, before any tenant is
+//! known; the hash is unguessable, so these are the only keys that do not start with the tenant.
+
+use chrono::{DateTime, Utc};
+use cuadre_core::{Cip, OperationNumber, OrderId, TenantId};
+
+pub const PK: &str = "PK";
+pub const SK: &str = "SK";
+pub const GSI1: &str = "GSI1";
+pub const GSI1PK: &str = "GSI1PK";
+pub const GSI1SK: &str = "GSI1SK";
+pub const GSI2: &str = "GSI2";
+pub const GSI2PK: &str = "GSI2PK";
+pub const GSI2SK: &str = "GSI2SK";
+/// DynamoDB's TTL sweeper reads this attribute (unix seconds).
+pub const TTL: &str = "ttl";
+
+pub fn tenant_pk(t: &TenantId) -> String {
+    format!("TENANT#{t}")
+}
+pub const TENANT_SK: &str = "TENANT";
+pub const TENANTS_LIST: &str = "TENANTS";
+
+pub fn order_pk(t: &TenantId, order: &OrderId) -> String {
+    format!("T#{t}#O#{order}")
+}
+pub const ORDER_SK: &str = "ORDER";
+
+pub fn cip_pk(t: &TenantId, cip: &Cip) -> String {
+    format!("T#{t}#CIP#{cip}")
+}
+
+pub fn orders_list(t: &TenantId) -> String {
+    format!("T#{t}#ORDERS")
+}
+
+/// Sortable UTC instant for sort keys.
+pub fn sortable(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+pub fn payment_sk(op: &OperationNumber) -> String {
+    format!("PAY#{op}")
+}
+pub const PAYMENT_SK_PREFIX: &str = "PAY#";
+
+pub fn payments_list(t: &TenantId) -> String {
+    format!("T#{t}#PAYMENTS")
+}
+
+pub fn voucher_sk(id: &str) -> String {
+    format!("VOUCHER#{id}")
+}
+pub const VOUCHER_SK_PREFIX: &str = "VOUCHER#";
+
+pub fn sha_lookup(t: &TenantId, sha256: &str) -> String {
+    format!("T#{t}#SHA#{sha256}")
+}
+
+pub fn vouchers_list(t: &TenantId) -> String {
+    format!("T#{t}#VOUCHERS")
+}
+
+pub fn exception_pk(t: &TenantId, id: &str) -> String {
+    format!("T#{t}#EXC#{id}")
+}
+pub const EXCEPTION_SK: &str = "EXC";
+
+pub fn order_exceptions(t: &TenantId, order: &OrderId) -> String {
+    format!("T#{t}#OEXC#{order}")
+}
+
+pub fn exceptions_list(t: &TenantId) -> String {
+    format!("T#{t}#EXCEPTIONS")
+}
+
+pub fn idempotency_pk(t: &TenantId, key: &str) -> String {
+    format!("T#{t}#IDEM#{key}")
+}
+pub const IDEMPOTENCY_SK: &str = "IDEM";
+
+pub fn api_key_pk(hash: &str) -> String {
+    format!("APIKEY#{hash}")
+}
+pub const API_KEY_SK: &str = "APIKEY";
+
+pub fn api_keys_list(t: &TenantId) -> String {
+    format!("T#{t}#APIKEYS")
+}
+
+pub fn pay_link_pk(hash: &str) -> String {
+    format!("PAYLINK#{hash}")
+}
+pub const PAY_LINK_SK: &str = "PAYLINK";
