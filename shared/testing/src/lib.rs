@@ -6,7 +6,6 @@
 //! which is also how production keeps merchants apart.
 
 use std::collections::HashMap;
-use std::fs::OpenOptions;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
@@ -71,20 +70,13 @@ pub fn repo_root() -> PathBuf {
     dir
 }
 
-/// Brings the emulator up once per test process (serialised across processes by a file lock).
+/// Brings the emulator up once per test process (`infra/local-aws up` serialises concurrent callers).
 pub fn local_aws() -> &'static LocalAws {
     static LOCAL: OnceLock<LocalAws> = OnceLock::new();
     LOCAL.get_or_init(|| {
         let root = repo_root();
         let local = root.join(".local");
         std::fs::create_dir_all(&local).expect("create .local");
-        let lock = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(local.join("up.lock"))
-            .expect("open .local/up.lock");
-        lock.lock().expect("lock .local/up.lock");
         let status = Command::new(root.join("infra/local-aws"))
             .arg("up")
             .current_dir(&root)
@@ -96,7 +88,6 @@ pub fn local_aws() -> &'static LocalAws {
             "infra/local-aws up failed: see .local/moto.log"
         );
         let vars = read_env_file(&local.join("aws.env"));
-        drop(lock);
         let endpoint = vars
             .get("AWS_ENDPOINT_URL")
             .cloned()

@@ -246,11 +246,9 @@ impl DynamoStore {
         Ok((out.items.unwrap_or_default(), out.last_evaluated_key))
     }
 
-    async fn query_between(
+    /// A page of a per-tenant listing on GSI2 with its sort key between `from` and `to`.
+    async fn query_listing_between(
         &self,
-        index: &str,
-        pk_attr: &str,
-        sk_attr: &str,
         pk: String,
         from: String,
         to: String,
@@ -261,10 +259,10 @@ impl DynamoStore {
             .client
             .query()
             .table_name(&self.table)
-            .index_name(index)
+            .index_name(GSI2)
             .key_condition_expression("#pk = :pk AND #sk BETWEEN :from AND :to")
-            .expression_attribute_names("#pk", pk_attr)
-            .expression_attribute_names("#sk", sk_attr)
+            .expression_attribute_names("#pk", GSI2PK)
+            .expression_attribute_names("#sk", GSI2SK)
             .expression_attribute_values(":pk", s(pk))
             .expression_attribute_values(":from", s(from))
             .expression_attribute_values(":to", s(to))
@@ -467,7 +465,7 @@ impl OrderStore for DynamoStore {
             None => format!("{}$", status.as_str()),
         };
         let (items, next) = self
-            .query_between(GSI2, GSI2PK, GSI2SK, partition, from, to, start, limit)
+            .query_listing_between(partition, from, to, start, limit)
             .await?;
         let orders = items
             .into_iter()
