@@ -38,6 +38,9 @@ fn order(tenant: &TenantId, id: &str, cip: &str) -> Order {
         channel: Some("api".into()),
         concept: None,
         buyer: None,
+        pay_token: None,
+        issuing_since: None,
+        unknown_issue_attempts: 0,
         version: 1,
     }
 }

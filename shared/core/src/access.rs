@@ -18,7 +18,11 @@ pub struct ApiKeyRecord {
     pub key_hash: String,
     #[serde(with = "crate::time::serde_lima")]
     pub created_at: DateTime<Utc>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::time::serde_lima::option")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::time::serde_lima::option"
+    )]
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
@@ -36,10 +40,21 @@ pub struct NewApiKey {
 }
 
 /// Builds a key `cdr_<key id>_<secret>` from 5 + 24 random bytes.
-pub fn new_api_key(tenant_id: TenantId, id_bytes: [u8; 5], secret_bytes: [u8; 24], now: DateTime<Utc>) -> NewApiKey {
+pub fn new_api_key(
+    tenant_id: TenantId,
+    id_bytes: [u8; 5],
+    secret_bytes: [u8; 24],
+    now: DateTime<Utc>,
+) -> NewApiKey {
     let key_id = hex::encode(id_bytes);
     let plaintext = format!("{KEY_PREFIX}_{key_id}_{}", hex::encode(secret_bytes));
-    let record = ApiKeyRecord { tenant_id, key_id, key_hash: hash_api_key(&plaintext), created_at: now, revoked_at: None };
+    let record = ApiKeyRecord {
+        tenant_id,
+        key_id,
+        key_hash: hash_api_key(&plaintext),
+        created_at: now,
+        revoked_at: None,
+    };
     NewApiKey { plaintext, record }
 }
 

@@ -10,6 +10,7 @@ pub mod peru;
 pub mod reconcile;
 pub mod records;
 pub mod store;
+pub mod tenants;
 pub mod time;
 
 pub use exception::{ExceptionKey, ExceptionKind, ExceptionRecord, ExceptionStatus};

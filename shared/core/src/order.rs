@@ -139,8 +139,31 @@ pub struct Order {
     pub concept: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub buyer: Option<Buyer>,
+    /// The buyer's pay-link token (the link is `/pay/{token}`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pay_token: Option<String>,
+    /// Set while a request is asking the gateway for the code: the order is recorded before the
+    /// gateway call, so no code is created for an order we do not know about.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::time::serde_lima::option"
+    )]
+    pub issuing_since: Option<DateTime<Utc>>,
+    /// Gateway calls made for this order whose outcome is unknown (timeouts, 5xx): a code may exist
+    /// at the gateway for each, unseen by any buyer; a late notification for it still finds the order
+    /// by its transaction code.
+    #[serde(default)]
+    pub unknown_issue_attempts: u32,
     /// Incremented by every write; the store's conditional writes check it.
     pub version: u64,
+}
+
+impl Order {
+    /// An order recorded before its code exists.
+    pub fn is_issued(&self) -> bool {
+        self.cip.is_some()
+    }
 }
 
 #[cfg(test)]

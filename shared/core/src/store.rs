@@ -73,6 +73,8 @@ pub trait OrderStore: Send + Sync {
     /// Writes `next` in place of `current` only if the stored order is still at `current.version`
     /// (and status); bumps the version. `Conflict` when another writer got there first.
     async fn replace_order(&self, current: &Order, next: &Order) -> Result<Order, StoreError>;
+    /// Deletes an order that never got its code (the gateway refused it), if still at `current.version`.
+    async fn discard_unissued_order(&self, current: &Order) -> Result<(), StoreError>;
     /// Moves an order to `to` if the transition is legal and nobody changed it meanwhile.
     async fn transition_order(&self, current: &Order, to: OrderStatus)
         -> Result<Order, StoreError>;
@@ -177,7 +179,12 @@ pub trait ApiKeyStore: Send + Sync {
     async fn find_api_key(&self, key_hash: &str) -> Result<Option<ApiKeyRecord>, StoreError>;
     async fn list_api_keys(&self, tenant_id: &TenantId) -> Result<Vec<ApiKeyRecord>, StoreError>;
     /// Marks the key revoked; `NotFound` when the tenant has no such key.
-    async fn revoke_api_key(&self, tenant_id: &TenantId, key_id: &str, at: DateTime<Utc>) -> Result<ApiKeyRecord, StoreError>;
+    async fn revoke_api_key(
+        &self,
+        tenant_id: &TenantId,
+        key_id: &str,
+        at: DateTime<Utc>,
+    ) -> Result<ApiKeyRecord, StoreError>;
 }
 
 #[async_trait]

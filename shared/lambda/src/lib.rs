@@ -2,6 +2,7 @@
 
 pub mod config;
 pub mod problem;
+pub mod secrets;
 pub mod sqs;
 
 /// JSON logs for CloudWatch (the template turns on JSON log format); `RUST_LOG` filters.

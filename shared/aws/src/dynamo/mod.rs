@@ -170,7 +170,8 @@ impl DynamoStore {
             .set_item(Some(item))
             .condition_expression(condition)
             .set_expression_attribute_names(Some(names))
-            .set_expression_attribute_values(Some(values))
+            // DynamoDB refuses an empty map here; a condition may need no values.
+            .set_expression_attribute_values((!values.is_empty()).then_some(values))
             .return_values(ReturnValue::AllOld)
             .send()
             .await;
@@ -433,6 +434,40 @@ impl OrderStore for DynamoStore {
         )
         .await?;
         Ok(stored)
+    }
+
+    async fn discard_unissued_order(&self, current: &Order) -> Result<(), StoreError> {
+        if current.is_issued() {
+            return Err(StoreError::Conflict(
+                "an issued order is never deleted".into(),
+            ));
+        }
+        let result = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(
+                order_pk(&current.tenant_id, &current.order_id),
+                ORDER_SK,
+            )))
+            .condition_expression("#v = :v")
+            .expression_attribute_names("#v", "version")
+            .expression_attribute_values(":v", n(current.version))
+            .return_values(ReturnValue::AllOld)
+            .send()
+            .await;
+        match result {
+            Ok(out) => {
+                let before = out.attributes.as_ref().map(size::item_size).unwrap_or(0);
+                self.meter.add(size::write_units(before));
+                Ok(())
+            }
+            Err(e) if is_condition_failure(&e) => Err(StoreError::Conflict(format!(
+                "order {} changed since it was read",
+                current.order_id
+            ))),
+            Err(e) => Err(unavailable(e)),
+        }
     }
 
     async fn transition_order(

@@ -1,0 +1,75 @@
+//! The handler's dependencies, all behind traits so the same handler runs in Lambda, in the local
+//! platform and in tests.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use cuadre_core::store::{
+    ApiKeyStore, ExceptionStore, IdempotencyStore, OrderStore, PayLinkStore, PaymentStore,
+    TenantStore, VoucherStore,
+};
+use cuadre_gateway::CipGateway;
+use cuadre_lambda::secrets::SecretCache;
+
+/// Everything the handler reads and writes.
+pub trait Store:
+    TenantStore
+    + ApiKeyStore
+    + OrderStore
+    + PaymentStore
+    + VoucherStore
+    + ExceptionStore
+    + IdempotencyStore
+    + PayLinkStore
+{
+}
+
+impl<T> Store for T where
+    T: TenantStore
+        + ApiKeyStore
+        + OrderStore
+        + PaymentStore
+        + VoucherStore
+        + ExceptionStore
+        + IdempotencyStore
+        + PayLinkStore
+{
+}
+
+pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Base of the buyer links (`{base}/pay/{token}`); from the request's host when unset.
+    pub public_base_url: Option<String>,
+    /// How long a stored `Idempotency-Key` answer is replayed.
+    pub idempotency_ttl_secs: i64,
+    /// How long one request may hold an order or key while it talks to the gateway.
+    pub lease_secs: i64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            public_base_url: None,
+            idempotency_ttl_secs: 24 * 3600,
+            lease_secs: 30,
+        }
+    }
+}
+
+/// Cheap to clone: built once per container.
+#[derive(Clone)]
+pub struct App {
+    pub store: Arc<dyn Store>,
+    pub secrets: Arc<SecretCache>,
+    pub gateway: Arc<dyn CipGateway>,
+    pub settings: Settings,
+    pub clock: Clock,
+}
+
+impl App {
+    pub fn now(&self) -> DateTime<Utc> {
+        (self.clock)()
+    }
+}

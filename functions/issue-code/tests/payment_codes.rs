@@ -1,0 +1,517 @@
+//! The payment-code API end to end at the handler: real DynamoDB and SSM (the emulator), the real
+//! gateway client talking to the PagoEfectivo sandbox on loopback. Nothing of ours is mocked.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use cuadre_aws::SsmSecrets;
+use cuadre_core::tenants::{provision, NewTenant, Provisioned, TenantRandomness};
+use cuadre_core::{OrderId, OrderStatus, Ruc};
+use cuadre_gateway::sandbox::{Faults, RunningSandbox, SandboxBuilder, SandboxMerchant};
+use cuadre_gateway::{GatewayClient, GatewayConfig};
+use cuadre_lambda::secrets::SecretCache;
+use cuadre_testing::{local_aws, unique_tenant};
+use issue_code::{handle, App, Settings};
+use lambda_http::http::{Request, StatusCode};
+use lambda_http::Body;
+use serde_json::{json, Value};
+
+const ACCESS_KEY: &str = "YTQ3Mjk1YjllYjlkYTA0";
+const SECRET_KEY: &str = "sandbox-secret-key";
+
+struct Harness {
+    app: App,
+    sandbox: RunningSandbox,
+    tenant: Provisioned,
+}
+
+impl Harness {
+    async fn new() -> Harness {
+        Harness::with(SandboxBuilder::default(), Duration::from_secs(5)).await
+    }
+
+    async fn with(builder: SandboxBuilder, timeout: Duration) -> Harness {
+        let id_service = 1000 + (rand::random::<u16>() % 8000) as u32;
+        let sandbox = builder
+            .merchant(
+                SandboxMerchant::new(id_service, ACCESS_KEY, SECRET_KEY)
+                    .with_max_amount("5000".parse().unwrap()),
+            )
+            .start()
+            .await
+            .unwrap();
+        let aws = local_aws();
+        let store = Arc::new(aws.store().await);
+        let ssm = Arc::new(SsmSecrets::new(aws_sdk_ssm::Client::new(
+            &aws.sdk_config().await,
+        )));
+        let tenant = provision(
+            store.as_ref(),
+            store.as_ref(),
+            ssm.as_ref(),
+            "/cuadre/test",
+            NewTenant {
+                tenant_id: unique_tenant("codes"),
+                name: "Tienda Uno".into(),
+                ruc: Ruc::parse("20100047218").unwrap(),
+                id_service,
+                access_key: ACCESS_KEY.into(),
+                gateway_secret_key: SECRET_KEY.into(),
+                default_expiry_hours: None,
+                high_value_thresholds: Default::default(),
+                notification_url: None,
+                buyer_emails: true,
+            },
+            TenantRandomness {
+                api_key_id: rand::random(),
+                api_key_secret: rand::random(),
+                notification_secret: rand::random(),
+            },
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
+        let gateway =
+            GatewayClient::new(GatewayConfig::new(sandbox.url()).with_timeout(timeout)).unwrap();
+        let app = App {
+            store,
+            secrets: Arc::new(SecretCache::new(ssm)),
+            gateway: Arc::new(gateway),
+            settings: Settings {
+                public_base_url: Some("https://pay.test".into()),
+                ..Settings::default()
+            },
+            clock: Arc::new(chrono::Utc::now),
+        };
+        Harness {
+            app,
+            sandbox,
+            tenant,
+        }
+    }
+
+    fn key(&self) -> String {
+        self.tenant.api_key.plaintext.clone()
+    }
+
+    async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&Value>,
+        headers: &[(&str, &str)],
+    ) -> (StatusCode, Value) {
+        let mut req = Request::builder()
+            .method(method)
+            .uri(format!("https://api.test{path}"))
+            .header("authorization", format!("Bearer {}", self.key()));
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let body = body
+            .map(|b| Body::from(b.to_string()))
+            .unwrap_or(Body::Empty);
+        self.send(req.body(body).unwrap()).await
+    }
+
+    async fn send(&self, req: Request<Body>) -> (StatusCode, Value) {
+        let response = handle(&self.app, req).await;
+        let status = response.status();
+        let body: Value = match response.body() {
+            Body::Text(t) => serde_json::from_str(t).unwrap(),
+            Body::Empty => Value::Null,
+            Body::Binary(b) => serde_json::from_slice(b).unwrap(),
+            _ => Value::Null,
+        };
+        if status.is_client_error() || status.is_server_error() {
+            assert_eq!(
+                response.headers()["content-type"],
+                "application/problem+json",
+                "{body}"
+            );
+        }
+        (status, body)
+    }
+
+    async fn create(&self, body: &Value) -> (StatusCode, Value) {
+        self.call("POST", "/v1/payment-codes", Some(body), &[])
+            .await
+    }
+}
+
+fn order(id: &str, amount: Value) -> Value {
+    json!({
+        "order_id": id,
+        "amount": amount,
+        "currency": "PEN",
+        "channel": "shopify",
+        "concept": "Pedido de prueba",
+        "buyer": {"email": "ana.quispe@example.pe", "name": "Ana", "last_name": "Quispe",
+                  "phone": "987654321", "phone_country_code": "+51",
+                  "document_type": "DNI", "document_number": "45678912"},
+        "expires_in_hours": 72
+    })
+}
+
+fn field_names(problem: &Value) -> Vec<String> {
+    problem["errors"]
+        .as_array()
+        .map_or_else(Vec::new, |errors| {
+            errors
+                .iter()
+                .map(|e| e["field"].as_str().unwrap().to_string())
+                .collect()
+        })
+}
+
+#[tokio::test]
+async fn issues_a_code_and_reads_it_back() {
+    let h = Harness::new().await;
+    let (status, body) = h.create(&order("A-1", json!(22.05))).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let cip = body["cip"].as_str().unwrap();
+    assert!(!cip.is_empty() && cip.bytes().all(|b| b.is_ascii_digit()));
+    assert_eq!(body["amount"], "22.05");
+    assert_eq!(body["currency"], "PEN");
+    assert_eq!(body["status"], "PENDING");
+    assert!(body["cip_url"]
+        .as_str()
+        .unwrap()
+        .starts_with(&h.sandbox.url()));
+    let pay_url = body["pay_url"].as_str().unwrap();
+    assert!(
+        pay_url.starts_with("https://pay.test/pay/") && pay_url.len() > 60,
+        "unguessable token: {pay_url}"
+    );
+    assert!(body["expires_at"].as_str().unwrap().ends_with("-05:00"));
+
+    let (status, read) = h.call("GET", "/v1/payment-codes/A-1", None, &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(read["cip"], body["cip"]);
+    assert_eq!(read["payments"], json!([]));
+    assert_eq!(read["exceptions"], json!([]));
+    assert_eq!(h.sandbox.state.stats().cips_issued, 1);
+}
+
+#[tokio::test]
+async fn same_idempotency_key_and_body_calls_the_gateway_once() {
+    let h = Harness::new().await;
+    let body = order("IDEM-1", json!("150.00"));
+    let key = [("idempotency-key", "k-123")];
+    let (s1, b1) = h.call("POST", "/v1/payment-codes", Some(&body), &key).await;
+    let (s2, b2) = h.call("POST", "/v1/payment-codes", Some(&body), &key).await;
+    assert_eq!((s1, s2), (StatusCode::CREATED, StatusCode::CREATED));
+    assert_eq!(b1, b2, "the stored response is replayed");
+    assert_eq!(h.sandbox.state.stats().cip_requests, 1);
+    let other = order("IDEM-2", json!("150.00"));
+    let (s3, p3) = h
+        .call("POST", "/v1/payment-codes", Some(&other), &key)
+        .await;
+    assert_eq!(s3, StatusCode::UNPROCESSABLE_ENTITY, "{p3}");
+    assert_eq!(h.sandbox.state.stats().cip_requests, 1);
+}
+
+#[tokio::test]
+async fn a_key_still_running_is_a_conflict() {
+    // The gateway is slow, so the first request is still holding its key when the second arrives.
+    let h = Harness::new().await;
+    h.sandbox.state.set_faults(Faults {
+        delay_next_creates: 1,
+        delay_ms: 1500,
+        ..Faults::default()
+    });
+    let body = order("SLOW-1", json!(10));
+    let key = [("idempotency-key", "slow")];
+    let (first, second) = tokio::join!(
+        h.call("POST", "/v1/payment-codes", Some(&body), &key),
+        async {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            h.call("POST", "/v1/payment-codes", Some(&body), &key).await
+        }
+    );
+    assert_eq!(first.0, StatusCode::CREATED);
+    assert_eq!(second.0, StatusCode::CONFLICT, "{}", second.1);
+    assert_eq!(second.1["retryable"], true);
+}
+
+#[tokio::test]
+async fn concurrent_requests_for_one_order_issue_one_code() {
+    let h = Harness::new().await;
+    let body = order("RACE-1", json!(99.9));
+    let results = futures::future::join_all((0..6).map(|_| h.create(&body))).await;
+    let created: Vec<_> = results
+        .iter()
+        .filter(|(s, _)| *s == StatusCode::CREATED)
+        .collect();
+    assert_eq!(created.len(), 1, "{results:?}");
+    for (status, b) in &results {
+        assert!(
+            matches!(
+                *status,
+                StatusCode::CREATED | StatusCode::OK | StatusCode::CONFLICT
+            ),
+            "{status} {b}"
+        );
+        if *status == StatusCode::OK {
+            assert_eq!(b["cip"], created[0].1["cip"]);
+        }
+    }
+    assert_eq!(h.sandbox.state.stats().cips_issued, 1);
+    // afterwards the same order returns the same live code
+    let (status, again) = h.create(&body).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(again["cip"], created[0].1["cip"]);
+}
+
+#[tokio::test]
+async fn one_authorization_serves_many_codes_and_is_renewed_after_expiry() {
+    let h = Harness::with(
+        SandboxBuilder::default().token_lifetime(Duration::from_secs(2)),
+        Duration::from_secs(5),
+    )
+    .await;
+    for i in 0..3 {
+        let (status, b) = h.create(&order(&format!("AUTH-{i}"), json!(5))).await;
+        assert_eq!(status, StatusCode::CREATED, "{b}");
+    }
+    assert_eq!(h.sandbox.state.stats().authorizations, 1);
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let (status, _) = h.create(&order("AUTH-late", json!(5))).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(h.sandbox.state.stats().authorizations, 2);
+    assert_eq!(
+        h.sandbox.state.stats().unauthorized_calls,
+        0,
+        "renewed before use, not after a 401"
+    );
+}
+
+#[tokio::test]
+async fn gateway_field_errors_name_our_fields() {
+    let h = Harness::new().await;
+    // We accept this address; PagoEfectivo does not (a domain ending in a dot).
+    let mut body = order("FIELD-1", json!(10));
+    body["buyer"]["email"] = json!("ana@example.");
+    let (status, problem) = h.create(&body).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(field_names(&problem), ["buyer.email"]);
+    // nothing half-issued is left behind
+    let (status, _) = h.call("GET", "/v1/payment-codes/FIELD-1", None, &[]).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    // above the merchant's maximum (511)
+    let (status, problem) = h.create(&order("MAX-1", json!(9000))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(field_names(&problem), ["amount"]);
+}
+
+#[tokio::test]
+async fn rejected_credentials_are_an_operator_problem() {
+    let h = Harness::new().await;
+    h.sandbox.state.set_faults(Faults {
+        reject_next_authorizations: 1,
+        ..Faults::default()
+    });
+    let (status, problem) = h.create(&order("CRED-1", json!(10))).await;
+    assert_eq!(status, StatusCode::BAD_GATEWAY, "{problem}");
+    assert!(problem["detail"].as_str().unwrap().contains("operator"));
+    assert!(problem.get("retryable").is_none());
+    let (status, _) = h.call("GET", "/v1/payment-codes/CRED-1", None, &[]).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn gateway_timeout_is_504_and_leaves_a_consistent_store() {
+    let h = Harness::with(SandboxBuilder::default(), Duration::from_millis(700)).await;
+    h.sandbox.state.set_faults(Faults {
+        delay_next_creates: 1,
+        delay_ms: 1500,
+        ..Faults::default()
+    });
+    let body = order("SLOW-2", json!(10));
+    let (status, problem) = h.create(&body).await;
+    assert_eq!(status, StatusCode::GATEWAY_TIMEOUT, "{problem}");
+    assert_eq!(problem["retryable"], true);
+    // the order is recorded, without a code, free for a retry, and the unknown attempt is counted
+    let tenant = &h.tenant.tenant.tenant_id;
+    let stored = h
+        .app
+        .store
+        .get_order(tenant, &OrderId::parse("SLOW-2").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(stored.cip.is_none());
+    assert!(stored.issuing_since.is_none());
+    assert_eq!(stored.unknown_issue_attempts, 1);
+    let (status, b) = h.create(&body).await;
+    assert_eq!(status, StatusCode::CREATED, "{b}");
+    let stored = h
+        .app
+        .store
+        .get_order(tenant, &OrderId::parse("SLOW-2").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        stored.cip.as_ref().map(|c| c.to_string()).as_deref(),
+        b["cip"].as_str()
+    );
+}
+
+#[tokio::test]
+async fn gateway_5xx_is_retryable_502() {
+    let h = Harness::new().await;
+    h.sandbox.state.set_faults(Faults {
+        fail_next_creates: 1,
+        ..Faults::default()
+    });
+    let (status, problem) = h.create(&order("FAIL-1", json!(10))).await;
+    assert_eq!(status, StatusCode::BAD_GATEWAY, "{problem}");
+    assert_eq!(problem["retryable"], true);
+    let (status, _) = h.create(&order("FAIL-1", json!(10))).await;
+    assert_eq!(status, StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn bad_input_gets_its_own_clear_error() {
+    let h = Harness::new().await;
+    for (amount, currency, id, field) in [
+        (json!(-5), "PEN", "N-1", "amount"),
+        (json!(10.005), "PEN", "N-2", "amount"),
+        (json!(10), "EUR", "N-3", "currency"),
+        (json!(10), "PEN", "x".repeat(37).as_str(), "order_id"),
+    ] {
+        let mut body = order(id, amount);
+        body["currency"] = json!(currency);
+        let (status, problem) = h.create(&body).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+        assert_eq!(field_names(&problem), [field], "{problem}");
+        assert!(!problem["detail"].as_str().unwrap().is_empty());
+    }
+    let req = Request::builder()
+        .method("POST")
+        .uri("https://api.test/v1/payment-codes")
+        .header("authorization", format!("Bearer {}", h.key()))
+        .body(Body::from("{not json"))
+        .unwrap();
+    assert_eq!(h.send(req).await.0, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        h.sandbox.state.stats().cip_requests,
+        0,
+        "nothing invalid reaches the gateway"
+    );
+}
+
+#[tokio::test]
+async fn api_keys_missing_unknown_revoked_and_other_tenants() {
+    let h = Harness::new().await;
+    let (status, _) = h.create(&order("K-1", json!(10))).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let call_with = |auth: Option<String>| {
+        let mut req = Request::builder()
+            .method("GET")
+            .uri("https://api.test/v1/payment-codes/K-1");
+        if let Some(a) = auth {
+            req = req.header("authorization", a);
+        }
+        req.body(Body::Empty).unwrap()
+    };
+    assert_eq!(h.send(call_with(None)).await.0, StatusCode::UNAUTHORIZED);
+    let unknown = format!("Bearer cdr_0000000000_{}", "ab".repeat(24));
+    assert_eq!(
+        h.send(call_with(Some(unknown))).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        h.send(call_with(Some("Bearer nonsense".into()))).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+
+    // another merchant's order is not found, never forbidden
+    let other = Harness::new().await;
+    let (status, problem) = other.call("GET", "/v1/payment-codes/K-1", None, &[]).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{problem}");
+    let (status, _) = other
+        .call("DELETE", "/v1/payment-codes/K-1", None, &[])
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let record = &h.tenant.api_key.record;
+    h.app
+        .store
+        .revoke_api_key(&record.tenant_id, &record.key_id, chrono::Utc::now())
+        .await
+        .unwrap();
+    let (status, problem) = h.call("GET", "/v1/payment-codes/K-1", None, &[]).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(problem["detail"].as_str().unwrap().contains("revoked"));
+}
+
+#[tokio::test]
+async fn extend_and_cancel_go_through_the_gateway() {
+    let h = Harness::new().await;
+    let (status, created) = h.create(&order("X-1", json!(10))).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, extended) = h
+        .call(
+            "PATCH",
+            "/v1/payment-codes/X-1",
+            Some(&json!({"expires_in_hours": 120})),
+            &[],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{extended}");
+    assert_ne!(extended["expires_at"], created["expires_at"]);
+    let cip = cuadre_core::Cip::parse(created["cip"].as_str().unwrap()).unwrap();
+    let creds =
+        cuadre_gateway::Credentials::new(h.tenant.tenant.id_service, ACCESS_KEY, SECRET_KEY);
+    let at_gateway = h
+        .app
+        .gateway
+        .search_cip(&creds, &cip)
+        .await
+        .unwrap()
+        .unwrap();
+    let gateway_expiry = at_gateway.date_expiry.map(cuadre_core::time::format_lima);
+    assert_eq!(
+        gateway_expiry.as_deref(),
+        extended["expires_at"].as_str(),
+        "the gateway has the new expiry"
+    );
+
+    let (status, cancelled) = h.call("DELETE", "/v1/payment-codes/X-1", None, &[]).await;
+    assert_eq!(status, StatusCode::OK, "{cancelled}");
+    assert_eq!(cancelled["status"], "CANCELLED");
+    // a cancelled order may get a new code
+    let (status, again) = h.create(&order("X-1", json!(10))).await;
+    assert_eq!(status, StatusCode::CREATED, "{again}");
+    assert_ne!(again["cip"], created["cip"]);
+}
+
+#[tokio::test]
+async fn a_paid_order_cannot_be_cancelled_or_reissued() {
+    let h = Harness::new().await;
+    let (status, _) = h.create(&order("P-1", json!(10))).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let tenant = &h.tenant.tenant.tenant_id;
+    let id = OrderId::parse("P-1").unwrap();
+    let order_now = h.app.store.get_order(tenant, &id).await.unwrap().unwrap();
+    h.app
+        .store
+        .transition_order(&order_now, OrderStatus::Paid)
+        .await
+        .unwrap();
+    let (status, problem) = h.call("DELETE", "/v1/payment-codes/P-1", None, &[]).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{problem}");
+    let (status, _) = h.create(&order("P-1", json!(10))).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let (status, _) = h
+        .call(
+            "PATCH",
+            "/v1/payment-codes/P-1",
+            Some(&json!({"expires_in_hours": 5})),
+            &[],
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+}

@@ -1,0 +1,188 @@
+//! Amounts and currency signs in cleaned, folded text (see [`super::text`]).
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+use rust_decimal::Decimal;
+
+use crate::money::{parse_human_amount, validate_amount, Currency};
+
+/// `S/`, `S/.`, `PEN`, `Soles` → PEN; `US$`, `$`, `USD`, `Dólares` → USD (on folded text).
+static CURRENCY_MARK: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"US\s?\$|U\$S|\bUSD\b|\bDOLARES\b|\bDOLAR\b|\bPEN\b|\bSOLES\b|\bS\s?/\.?|\$")
+        .expect("static regex")
+});
+
+static NUMBER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\d+(?:[.,]\d+)*").expect("static regex"));
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct CurrencyMark {
+    pub currency: Currency,
+    pub start: usize,
+    pub end: usize,
+}
+
+pub(crate) fn currency_marks(text: &str) -> Vec<CurrencyMark> {
+    CURRENCY_MARK
+        .find_iter(text)
+        .map(|m| CurrencyMark {
+            currency: if m.as_str().contains('$') || m.as_str().starts_with(['U', 'D']) {
+                Currency::Usd
+            } else {
+                Currency::Pen
+            },
+            start: m.start(),
+            end: m.end(),
+        })
+        .collect()
+}
+
+/// The text with its currency signs replaced by spaces (same length).
+pub(crate) fn blank_currency_marks(text: &str) -> String {
+    let ranges: Vec<(usize, usize)> = currency_marks(text)
+        .iter()
+        .map(|m| (m.start, m.end))
+        .collect();
+    blank(text, &ranges)
+}
+
+/// Replaces the byte ranges (on char boundaries) with spaces, keeping every other byte where it was.
+pub(crate) fn blank(text: &str, ranges: &[(usize, usize)]) -> String {
+    let mut out = String::with_capacity(text.len());
+    for (i, c) in text.char_indices() {
+        if ranges.iter().any(|&(s, e)| i >= s && i < e) {
+            out.extend(std::iter::repeat_n(' ', c.len_utf8()));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// An amount written on the voucher.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct AmountFound {
+    /// Positive, scale 2.
+    pub value: Decimal,
+    /// The sign written right before or after it.
+    pub currency: Option<Currency>,
+    /// Written with cents (`150.00`), not a bare integer that could be anything.
+    pub has_cents: bool,
+    pub start: usize,
+    pub end: usize,
+}
+
+/// Amounts in cleaned text, in order. Dates and times must already be blanked out.
+pub(crate) fn find_amounts(text: &str) -> Vec<AmountFound> {
+    let marks = currency_marks(text);
+    let bytes = text.as_bytes();
+    let mut found = Vec::new();
+    for m in NUMBER.find_iter(text) {
+        if marks.iter().any(|c| m.start() < c.end && c.start < m.end()) {
+            continue;
+        }
+        let before = text[..m.start()].chars().next_back();
+        let after = text[m.end()..].chars().next();
+        // Glued to letters it is a code, with a percent sign a rate.
+        if before.is_some_and(|c| c.is_alphanumeric())
+            || after.is_some_and(|c| c.is_alphanumeric() || matches!(c, '%' | '*' | '/'))
+        {
+            continue;
+        }
+        let Ok(value) = parse_human_amount(m.as_str()).and_then(validate_amount) else {
+            continue;
+        };
+        let has_cents = {
+            let digits = m.as_str();
+            digits
+                .rfind(['.', ','])
+                .is_some_and(|p| digits.len() - p - 1 == 2)
+        };
+        let currency = marks
+            .iter()
+            .rfind(|c| c.end <= m.start())
+            .filter(|c| {
+                text[c.end..m.start()]
+                    .chars()
+                    .all(|ch| matches!(ch, ' ' | ':' | '.' | '(' | ')' | '=' | '-'))
+            })
+            .or_else(|| {
+                marks
+                    .iter()
+                    .find(|c| c.start >= m.end())
+                    .filter(|c| bytes[m.end()..c.start].iter().all(|b| *b == b' '))
+            })
+            .map(|c| c.currency);
+        found.push(AmountFound {
+            value,
+            currency,
+            has_cents,
+            start: m.start(),
+            end: m.end(),
+        });
+    }
+    found
+}
+
+/// The amount a region states: the first one with a currency sign, else the first one.
+pub(crate) fn amount_in(text: &str) -> Option<AmountFound> {
+    let all = find_amounts(text);
+    all.iter()
+        .find(|a| a.currency.is_some())
+        .or_else(|| all.first())
+        .copied()
+}
+
+/// When a cell holds nothing but an amount (`S/ 799.00`, `1,250.00`): the figure printed large at the top.
+pub(crate) fn lone_amount(text: &str) -> Option<AmountFound> {
+    let all = find_amounts(text);
+    let [only] = all.as_slice() else {
+        return None;
+    };
+    let rest = blank_currency_marks(&blank(text, &[(only.start, only.end)]));
+    if rest.chars().any(|c| c.is_alphanumeric()) {
+        return None;
+    }
+    (only.currency.is_some() || only.has_cents).then_some(*only)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::extract::text::clean_numbers;
+
+    fn amount(text: &str) -> Option<(String, Option<Currency>)> {
+        amount_in(&clean_numbers(text)).map(|a| (a.value.to_string(), a.currency))
+    }
+
+    #[test]
+    fn every_written_form() {
+        let pen = Some(Currency::Pen);
+        let usd = Some(Currency::Usd);
+        assert_eq!(amount("S/ 150.00"), Some(("150.00".into(), pen)));
+        assert_eq!(amount("S/. 1,250.00"), Some(("1250.00".into(), pen)));
+        assert_eq!(amount("S/1.250,00"), Some(("1250.00".into(), pen)));
+        assert_eq!(amount("PEN 150"), Some(("150.00".into(), pen)));
+        assert_eq!(amount("150.00 SOLES"), Some(("150.00".into(), pen)));
+        assert_eq!(amount("US$ 45.50"), Some(("45.50".into(), usd)));
+        assert_eq!(amount("US$45.50"), Some(("45.50".into(), usd)));
+        assert_eq!(amount("$ 45.50"), Some(("45.50".into(), usd)));
+        assert_eq!(amount("USD 1,000.00"), Some(("1000.00".into(), usd)));
+        assert_eq!(amount("45.50 DOLARES"), Some(("45.50".into(), usd)));
+        assert_eq!(amount(": 5/ 150.00"), Some(("150.00".into(), pen)));
+        assert_eq!(amount("S/ L5O.OO"), Some(("150.00".into(), pen)));
+        assert_eq!(amount("282.50"), Some(("282.50".into(), None)));
+        assert_eq!(amount("S/ 0.00"), None);
+        assert_eq!(amount("AG123"), None);
+    }
+
+    #[test]
+    fn lone_amounts() {
+        assert!(lone_amount("S/ 799.00").is_some());
+        assert!(lone_amount("-S/ 50.00").is_some());
+        assert!(lone_amount("799.00").is_some());
+        assert!(lone_amount("799").is_none());
+        assert!(lone_amount("TOTAL 799.00").is_none());
+    }
+}

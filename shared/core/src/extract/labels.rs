@@ -1,0 +1,376 @@
+//! The labels receipts print before their values, on folded text (upper case, no accents).
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::amounts::currency_marks;
+use super::text::is_number_like;
+
+/// What a label announces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Label {
+    /// `CIP`, `Código CIP`, `Código de pago`, `Código de usuario`…
+    Cip,
+    /// A bare `Código`: a CIP only when nothing more specific says so.
+    CipGeneric,
+    Operation,
+    /// `Importe`, `Monto`, `Importe pagado`: the CIP's amount.
+    Amount,
+    /// `Total`: may include the agent's commission.
+    Total,
+    Commission,
+    /// `Saldo disponible`: the account's balance after paying.
+    Balance,
+    /// The bank's `ITF` tax.
+    Tax,
+    PaidDate,
+    /// Due or issue dates of the code, not of the payment.
+    OtherDate,
+    Time,
+    Currency,
+    Payer,
+    /// Numbers that are none of ours: RUC, terminal, phone, agent, account, card…
+    Other,
+}
+
+impl Label {
+    /// Labels whose value is words, so a word after them does not make them a title.
+    fn takes_words(self) -> bool {
+        matches!(self, Label::Currency | Label::Payer)
+    }
+
+    fn is_date(self) -> bool {
+        matches!(self, Label::PaidDate | Label::OtherDate | Label::Time)
+    }
+}
+
+/// `Nro.`, `N°`, `Nº`, `Num.`, `Número`, `No.`
+const NUM: &str = r"N(?:RO|UM|UMERO|O)?\s*[.°*]?\s*";
+const COD: &str = r"COD(?:IGO)?\s*\.?\s*";
+
+static PATTERNS: LazyLock<Vec<(Label, Regex)>> = LazyLock::new(|| {
+    let table: Vec<(Label, String)> = vec![
+        (
+            Label::Cip,
+            format!(
+                r"{COD}(?:DE\s+)?PAGO(?:\s+CIP)?|{COD}(?:DE(?:L)?\s+)?USUARIO|{COD}CIP|{NUM}(?:DE(?:L)?\s+)?CIP|CIP"
+            ),
+        ),
+        (Label::CipGeneric, "CODIGO".to_string()),
+        (
+            Label::Operation,
+            format!(
+                r"{COD}(?:DE\s+)?OPERACION|{NUM}(?:DE\s+)?(?:OPERACION|OPER|OPE|OP)|{NUM}(?:DE\s+)?TRANSACCION|(?:ID|{COD})(?:DE\s+)?TRANSACCION|TRANSACCION|OPERACION(?:\s+N(?:RO|UM|O)?\s*[.°*]?)?|OP"
+            ),
+        ),
+        (
+            Label::Total,
+            r"(?:IMPORTE|MONTO)\s+TOTAL|TOTAL(?:\s+(?:PAGADO|A\s+PAGAR|COBRADO|CARGADO|DEBITADO))?(?:\s+EN)?"
+                .to_string(),
+        ),
+        (
+            Label::Amount,
+            r"(?:IMPORTE|MONTO)(?:\s+(?:PAGADO|DEL?\s+PAGO|A\s+PAGAR|CIP|DE\s+LA\s+OPERACION|DE\s+OPERACION))?(?:\s+EN)?"
+                .to_string(),
+        ),
+        (
+            Label::Commission,
+            r"COMISION(?:\s+(?:DEL\s+)?AGENTE)?".to_string(),
+        ),
+        (
+            Label::Balance,
+            r"SALDO(?:\s+(?:DISPONIBLE|CONTABLE|ACTUAL|FINAL))?".to_string(),
+        ),
+        (Label::Tax, "ITF".to_string()),
+        (
+            Label::OtherDate,
+            r"FEC(?:HA)?\s*\.?\s*(?:DE\s+)?(?:VENCIMIENTO|VENC|VTO|EMISION|EXPIRACION|CADUCIDAD)|VENCIMIENTO|VENCE|EMISION|EXPIRA|CADUCA|VALIDO\s+HASTA"
+                .to_string(),
+        ),
+        (
+            Label::PaidDate,
+            r"FECHA\s*(?:Y|/|&|-)\s*HORA(?:\s+(?:DE\s+)?(?:PAGO|OPERACION|TRANSACCION))?|FECHA\s+(?:DE\s+)?(?:LA\s+)?(?:PAGO|OPERACION|TRANSACCION|ABONO|CARGO)|PAGADO\s+EL|REALIZADO\s+EL|FECHA|FEC"
+                .to_string(),
+        ),
+        (
+            Label::Time,
+            r"HORA(?:\s+(?:DE\s+)?(?:PAGO|OPERACION|TRANSACCION))?".to_string(),
+        ),
+        (Label::Currency, "MONEDA|DIVISA".to_string()),
+        (
+            Label::Payer,
+            r"NOMBRE(?:\s+DEL?\s+(?:CLIENTE|PAGADOR|TITULAR|USUARIO))?|CLIENTE|TITULAR|PAGADOR|ORDENANTE|PAGADO\s+POR|REMITENTE"
+                .to_string(),
+        ),
+        (
+            Label::Other,
+            format!(
+                r"RUC|(?:ID\s+|{NUM})?TERMINAL|TERM|TELEFONO|TELF|TEL|CELULAR|CEL|MOVIL|{COD}(?:DE(?:L)?\s+)?AGENTE|(?:ID|NRO)\s+AGENTE|AGENTE|{NUM}(?:DE\s+)?(?:CUENTA|TARJETA)|CUENTA(?:\s+(?:DE\s+)?(?:CARGO|ORIGEN|ABONO|DESTINO))?|CTA|TARJETA|DNI|DOCUMENTO|LOTE|SERIE|CAJERO|EMPRESA|SERVICIO|COMERCIO|ESTABLECIMIENTO|SUCURSAL|OFICINA|DIRECCION|REFERENCIA|REF|{COD}(?:DE\s+)?AUTORIZACION|AUTORIZACION|TIPO\s+DE\s+(?:OPERACION|PAGO|CAMBIO|SERVICIO)|CONCEPTO|BENEFICIARIO"
+            ),
+        ),
+    ];
+    table
+        .into_iter()
+        .map(|(label, pattern)| {
+            let regex = Regex::new(&format!(r"\b(?:{pattern})")).expect("static label regex");
+            (label, regex)
+        })
+        .collect()
+});
+
+const WEEKDAYS: [&str; 7] = [
+    "LUNES",
+    "MARTES",
+    "MIERCOLES",
+    "JUEVES",
+    "VIERNES",
+    "SABADO",
+    "DOMINGO",
+];
+
+/// A label found in a row's folded text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Hit {
+    pub label: Label,
+    /// Byte range in the row's folded text.
+    pub start: usize,
+    pub end: usize,
+}
+
+/// The labels in one row's folded text, left to right, never overlapping (the longest wins where two
+/// start together: `CODIGO DE OPERACION` is not `CODIGO`). `cells` are the byte ranges of the row's
+/// separate OCR lines: a label that ends its line is a label whatever the next line says.
+pub(crate) fn find_labels(folded: &str, cells: &[(usize, usize)]) -> Vec<Hit> {
+    let mut hits: Vec<Hit> = Vec::new();
+    for (label, regex) in PATTERNS.iter() {
+        for m in regex.find_iter(folded) {
+            let hit = Hit {
+                label: *label,
+                start: m.start(),
+                end: m.end(),
+            };
+            let cell_end = cells
+                .iter()
+                .find(|(s, e)| hit.start >= *s && hit.start < *e)
+                .map_or(folded.len(), |c| c.1);
+            let cell_start = cells
+                .iter()
+                .find(|(s, e)| hit.start >= *s && hit.start < *e)
+                .map_or(0, |c| c.0);
+            if hit.end <= cell_end
+                && stands_alone(folded, &hit)
+                && introduces_value(folded, &hit, cell_end)
+                && !is_complement(folded, &hit, cell_start, cell_end)
+            {
+                hits.push(hit);
+            }
+        }
+    }
+    hits.sort_by_key(|h| (h.start, std::cmp::Reverse(h.end)));
+    let mut kept: Vec<Hit> = Vec::with_capacity(hits.len());
+    for hit in hits {
+        match kept.last_mut() {
+            Some(k) if hit.start < k.end => {}
+            // `Código de pago (CIP)`: one label said twice.
+            Some(k)
+                if same_field(k.label, hit.label)
+                    && folded[k.end..hit.start]
+                        .chars()
+                        .all(|c| c.is_whitespace() || "()-/:.".contains(c)) =>
+            {
+                k.end = hit.end;
+            }
+            _ => kept.push(hit),
+        }
+    }
+    kept
+}
+
+fn same_field(a: Label, b: Label) -> bool {
+    let cip = |l| matches!(l, Label::Cip | Label::CipGeneric);
+    a == b || (cip(a) && cip(b))
+}
+
+/// `Detalle de la operación`, `Datos del cliente`: a label word as the complement of a title, with
+/// nothing after it on its line, heads a section and is no label.
+fn is_complement(folded: &str, hit: &Hit, cell_start: usize, cell_end: usize) -> bool {
+    let before = folded[cell_start..hit.start].trim_end();
+    let after = folded[hit.end..cell_end].trim();
+    let last_word = before.rsplit(' ').next().unwrap_or("");
+    after.is_empty() && matches!(last_word, "DE" | "DEL" | "LA" | "EL" | "SU" | "TU")
+}
+
+/// Not part of a longer word (`SUBTOTAL`, `OPERACIONES`, `CIPS`).
+fn stands_alone(folded: &str, hit: &Hit) -> bool {
+    let before = folded[..hit.start].chars().next_back();
+    let after = folded[hit.end..].chars().next();
+    !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphabetic)
+}
+
+/// A label is followed by its value, a colon, a currency sign, or nothing more on its line; a word
+/// after it makes it a title (`Operación realizada`).
+fn introduces_value(folded: &str, hit: &Hit, cell_end: usize) -> bool {
+    let rest = folded[hit.end..cell_end].trim_start();
+    let Some(first) = rest.chars().next() else {
+        return true;
+    };
+    if first.is_ascii_digit()
+        || matches!(
+            first,
+            ':' | '.' | '#' | '-' | '=' | '(' | ')' | '°' | '/' | ',' | '|' | '*'
+        )
+    {
+        return true;
+    }
+    if hit.label.takes_words() {
+        return true;
+    }
+    if currency_marks(rest).first().is_some_and(|m| m.start == 0) || rest.starts_with("5/") {
+        return true;
+    }
+    let word: String = rest.chars().take_while(|c| c.is_alphanumeric()).collect();
+    if is_number_like(&word) {
+        return true;
+    }
+    hit.label.is_date() && WEEKDAYS.contains(&word.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::extract::text::fold;
+
+    fn labels(text: &str) -> Vec<Label> {
+        let folded = fold(text);
+        find_labels(&folded, &[(0, folded.len())])
+            .iter()
+            .map(|h| h.label)
+            .collect()
+    }
+
+    #[test]
+    fn cip_labels() {
+        for text in [
+            "CIP: 1234567",
+            "Código CIP: 1234567",
+            "Cod. CIP 1234567",
+            "Código de pago: 1234567",
+            "Cod. pago: 1234567",
+            "Código de usuario 1234567",
+            "Nro. CIP: 1234567",
+        ] {
+            assert_eq!(labels(text), vec![Label::Cip], "{text}");
+        }
+        assert_eq!(labels("Código: 1234567"), vec![Label::CipGeneric]);
+        assert_eq!(labels("Codigo 1234567"), vec![Label::CipGeneric]);
+    }
+
+    #[test]
+    fn operation_labels() {
+        for text in [
+            "Nro. de operación: 123456",
+            "N° de operación: 123456",
+            "Nº de operacion 123456",
+            "Número de operación 123456",
+            "Código de operación: 123456",
+            "Operación: 123456",
+            "Nro operacion 123456",
+            "OP:123456",
+            "Op. 123456",
+            "Nro. de transacción: 123456",
+            "NRO OPERACION: 123456",
+            "Operación N° 123456",
+        ] {
+            assert_eq!(labels(text), vec![Label::Operation], "{text}");
+        }
+    }
+
+    #[test]
+    fn a_label_said_twice_is_one_label() {
+        let folded = fold("Código de pago (CIP): 1234567");
+        let hits = find_labels(&folded, &[(0, folded.len())]);
+        assert_eq!(hits.len(), 1);
+        assert_eq!(&folded[hits[0].end..], "): 1234567");
+    }
+
+    #[test]
+    fn titles_are_not_labels() {
+        assert!(labels("Detalle de la operación").is_empty());
+        assert!(labels("Datos del cliente").is_empty());
+        assert!(labels("Operación realizada").is_empty());
+        assert!(labels("¡Operación exitosa!").is_empty());
+        assert!(labels("Código de servicio").is_empty());
+        assert!(labels("AGENTE BCP").is_empty());
+        assert!(labels("SUBTOTAL 5.00").is_empty());
+    }
+
+    #[test]
+    fn amount_labels() {
+        for text in [
+            "Importe: S/ 1.00",
+            "Importe pagado S/ 1.00",
+            "Monto 1.00",
+            "Monto pagado: 1.00",
+            "IMPORTE:S/150.00",
+            "IMPORTE 5/ 150.00",
+        ] {
+            assert_eq!(labels(text), vec![Label::Amount], "{text}");
+        }
+        assert_eq!(labels("Total: S/ 1.00"), vec![Label::Total]);
+        assert_eq!(labels("TOTAL S/:"), vec![Label::Total]);
+        assert_eq!(labels("TOTAL US$:"), vec![Label::Total]);
+        assert_eq!(labels("Monto total S/ 1.00"), vec![Label::Total]);
+        assert_eq!(labels("Comisión: 1.00"), vec![Label::Commission]);
+        assert_eq!(labels("Saldo disponible S/ 1.00"), vec![Label::Balance]);
+        assert_eq!(labels("ITF S/ 0.05"), vec![Label::Tax]);
+    }
+
+    #[test]
+    fn date_labels() {
+        for text in [
+            "Fecha: 25/11/2026",
+            "Fecha y hora 25/11/2026",
+            "Fecha pago: 25/11/2026",
+            "Fecha de pago 25/11/2026",
+            "Pagado el 25 nov. 2026",
+            "Fecha: Miércoles 25 nov. 2026",
+        ] {
+            assert_eq!(labels(text), vec![Label::PaidDate], "{text}");
+        }
+        for text in [
+            "Fecha vencimiento: 30/11/2026",
+            "Fecha de vencimiento 30/11/2026",
+            "Fecha de emisión: 20/11/2026",
+            "Fec. venc. 30/11/2026",
+        ] {
+            assert_eq!(labels(text), vec![Label::OtherDate], "{text}");
+        }
+    }
+
+    #[test]
+    fn two_fields_on_one_line() {
+        assert_eq!(
+            labels("OP:123456 FECHA:25/11/2026"),
+            vec![Label::Operation, Label::PaidDate]
+        );
+        assert_eq!(
+            labels("FECHA: 20/03/2026 HORA: 10:28:19"),
+            vec![Label::PaidDate, Label::Time]
+        );
+    }
+
+    #[test]
+    fn numbers_that_are_not_ours_have_labels() {
+        for text in [
+            "RUC 20100047218",
+            "TERMINAL: 69374",
+            "Teléfono: 987654321",
+            "Cod. agente 12345",
+            "Cuenta de cargo 0011-0584-73******26",
+            "Tarjeta ****1234",
+        ] {
+            assert_eq!(labels(text), vec![Label::Other], "{text}");
+        }
+    }
+}

@@ -1,0 +1,282 @@
+//! Tesseract's TSV output (`tesseract IMAGE stdout -l spa tsv`) → OCR lines.
+
+use std::collections::BTreeMap;
+
+use super::{BoundingBox, ExtractError, OcrLine, Point};
+
+const HEADER: [&str; 12] = [
+    "level",
+    "page_num",
+    "block_num",
+    "par_num",
+    "line_num",
+    "word_num",
+    "left",
+    "top",
+    "width",
+    "height",
+    "conf",
+    "text",
+];
+
+const PAGE_LEVEL: u32 = 1;
+const WORD_LEVEL: u32 = 5;
+
+/// A pixel box.
+#[derive(Debug, Clone, Copy)]
+struct PixelBox {
+    left: i64,
+    top: i64,
+    right: i64,
+    bottom: i64,
+}
+
+impl PixelBox {
+    fn union(self, other: PixelBox) -> PixelBox {
+        PixelBox {
+            left: self.left.min(other.left),
+            top: self.top.min(other.top),
+            right: self.right.max(other.right),
+            bottom: self.bottom.max(other.bottom),
+        }
+    }
+}
+
+struct LineWords {
+    page: u32,
+    pixels: PixelBox,
+    /// (word_num, text, confidence)
+    words: Vec<(u32, String, f64)>,
+    word_boxes: Vec<PixelBox>,
+}
+
+/// Groups Tesseract's words into lines (by page, block, paragraph and line number) and turns their
+/// pixel boxes into fractions of the page given by the page-level row.
+pub fn lines_from_tesseract_tsv(tsv: &str) -> Result<Vec<OcrLine>, ExtractError> {
+    let mut rows = tsv.lines().enumerate();
+    let header_ok = rows.next().is_some_and(|(_, h)| {
+        let names: Vec<&str> = h.trim_end_matches('\r').split('\t').collect();
+        names == HEADER
+    });
+    if !header_ok {
+        return Err(ExtractError::NotTesseractTsv(format!(
+            "the first line is not the header `{}`",
+            HEADER.join("\\t")
+        )));
+    }
+    let mut pages: BTreeMap<u32, (i64, i64)> = BTreeMap::new();
+    let mut lines: BTreeMap<(u32, u32, u32, u32), LineWords> = BTreeMap::new();
+    for (index, row) in rows {
+        let line_number = index + 1;
+        let row = row.trim_end_matches('\r');
+        if row.trim().is_empty() {
+            continue;
+        }
+        let cols: Vec<&str> = row.splitn(12, '\t').collect();
+        if cols.len() < 11 {
+            return Err(ExtractError::BadTesseractRow {
+                line: line_number,
+                reason: format!("{} columns, expected 12", cols.len()),
+            });
+        }
+        let bad = |what: &str| ExtractError::BadTesseractRow {
+            line: line_number,
+            reason: format!("{what} is not a number"),
+        };
+        let int = |i: usize, what: &str| cols[i].trim().parse::<i64>().map_err(|_| bad(what));
+        let small = |i: usize, what: &str| cols[i].trim().parse::<u32>().map_err(|_| bad(what));
+        let level = small(0, "level")?;
+        let key = (
+            small(1, "page_num")?,
+            small(2, "block_num")?,
+            small(3, "par_num")?,
+            small(4, "line_num")?,
+        );
+        let (left, top, width, height) = (
+            int(6, "left")?,
+            int(7, "top")?,
+            int(8, "width")?,
+            int(9, "height")?,
+        );
+        let conf: f64 = cols[10].trim().parse().map_err(|_| bad("conf"))?;
+        let text = cols.get(11).copied().unwrap_or("").trim();
+        match level {
+            PAGE_LEVEL => {
+                if width <= 0 || height <= 0 {
+                    return Err(ExtractError::BadTesseractRow {
+                        line: line_number,
+                        reason: "the page has no size".to_string(),
+                    });
+                }
+                pages.insert(key.0, (width, height));
+            }
+            WORD_LEVEL if !text.is_empty() && conf >= 0.0 => {
+                let word_box = PixelBox {
+                    left,
+                    top,
+                    right: left + width,
+                    bottom: top + height,
+                };
+                let entry = lines.entry(key).or_insert_with(|| LineWords {
+                    page: key.0,
+                    pixels: word_box,
+                    words: Vec::new(),
+                    word_boxes: Vec::new(),
+                });
+                entry.word_boxes.push(word_box);
+                entry.pixels = entry.pixels.union(word_box);
+                entry
+                    .words
+                    .push((small(5, "word_num")?, text.to_string(), conf));
+            }
+            _ => {}
+        }
+    }
+    lines
+        .into_values()
+        .map(|mut line| {
+            let Some(&(page_width, page_height)) = pages.get(&line.page) else {
+                return Err(ExtractError::NotTesseractTsv(format!(
+                    "words of page {} but no page-level row (level 1) to give its size",
+                    line.page
+                )));
+            };
+            line.words.sort_by_key(|w| w.0);
+            let text = line
+                .words
+                .iter()
+                .map(|w| w.1.as_str())
+                .collect::<Vec<_>>()
+                .join(" ");
+            let confidences: Vec<f64> = line.words.iter().map(|w| w.2).collect();
+            let bbox = to_fractions(line.pixels, page_width, page_height);
+            Ok(OcrLine {
+                text,
+                confidence: mean(&confidences),
+                bbox,
+                polygon: slanted_polygon(&line.word_boxes, bbox, page_width, page_height),
+            })
+        })
+        .collect()
+}
+
+#[allow(clippy::float_arithmetic)] // word confidences are floats; this only averages them
+fn mean(values: &[f64]) -> f64 {
+    if values.is_empty() {
+        return 0.0;
+    }
+    values.iter().sum::<f64>() / values.len() as f64
+}
+
+/// Tesseract gives only upright boxes; on a photo taken at an angle the words of a line climb or
+/// fall, and that slope gives the line the polygon Textract would have given (so the page's
+/// rotation can be undone the same way). `None` for one-word or flat lines.
+#[allow(clippy::float_arithmetic)] // page geometry
+fn slanted_polygon(
+    words: &[PixelBox],
+    bbox: BoundingBox,
+    page_width: i64,
+    page_height: i64,
+) -> Option<[Point; 4]> {
+    let centre = |b: &PixelBox| {
+        (
+            (b.left + b.right) as f64 / 2.0 / page_width as f64,
+            (b.top + b.bottom) as f64 / 2.0 / page_height as f64,
+        )
+    };
+    let first = words.iter().min_by_key(|b| b.left)?;
+    let last = words.iter().max_by_key(|b| b.right)?;
+    let ((x0, y0), (x1, y1)) = (centre(first), centre(last));
+    if words.len() < 2 || x1 - x0 <= 0.0 {
+        return None;
+    }
+    let slope = (y1 - y0) / (x1 - x0);
+    let rise = slope.abs() * bbox.width;
+    // Flat, or too steep for the box to hold a slanted line of text: leave it upright.
+    if rise < 0.002 || rise > 0.7 * bbox.height {
+        return None;
+    }
+    let (left, right, top, bottom) = (
+        bbox.left,
+        bbox.left + bbox.width,
+        bbox.top,
+        bbox.top + bbox.height,
+    );
+    let p = |x, y| Point { x, y };
+    Some(if slope > 0.0 {
+        [
+            p(left, top),
+            p(right, top + rise),
+            p(right, bottom),
+            p(left, bottom - rise),
+        ]
+    } else {
+        [
+            p(left, top + rise),
+            p(right, top),
+            p(right, bottom - rise),
+            p(left, bottom),
+        ]
+    })
+}
+
+#[allow(clippy::float_arithmetic)] // pixels to fractions of the page
+fn to_fractions(b: PixelBox, page_width: i64, page_height: i64) -> BoundingBox {
+    let (w, h) = (page_width as f64, page_height as f64);
+    BoundingBox {
+        left: b.left as f64 / w,
+        top: b.top as f64 / h,
+        width: (b.right - b.left) as f64 / w,
+        height: (b.bottom - b.top) as f64 / h,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TSV: &str = "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext
+1\t1\t0\t0\t0\t0\t0\t0\t1000\t2000\t-1\t
+2\t1\t1\t0\t0\t0\t100\t200\t300\t40\t-1\t
+3\t1\t1\t1\t0\t0\t100\t200\t300\t40\t-1\t
+4\t1\t1\t1\t1\t0\t100\t200\t300\t40\t-1\t
+5\t1\t1\t1\t1\t2\t240\t200\t160\t40\t91.5\t1234567
+5\t1\t1\t1\t1\t1\t100\t202\t100\t36\t96.5\tCIP:
+5\t1\t1\t1\t1\t3\t400\t200\t10\t40\t95\t 
+2\t1\t2\t0\t0\t0\t600\t200\t200\t40\t-1\t
+5\t1\t2\t1\t1\t1\t600\t205\t200\t35\t88\tS/150.00
+";
+
+    #[test]
+    fn groups_words_into_lines_with_page_fractions() {
+        let lines = lines_from_tesseract_tsv(TSV).unwrap();
+        assert_eq!(lines.len(), 2);
+        assert_eq!(lines[0].text, "CIP: 1234567");
+        assert_eq!(lines[0].confidence, 94.0);
+        assert_eq!(lines[0].bbox.left, 0.1);
+        assert_eq!(lines[0].bbox.top, 0.1);
+        assert_eq!(lines[0].bbox.width, 0.3);
+        assert_eq!(lines[0].bbox.height, 0.02);
+        assert_eq!(lines[1].text, "S/150.00");
+        assert_eq!(lines[1].polygon, None);
+    }
+
+    #[test]
+    fn refuses_what_is_not_tesseract_tsv() {
+        let err = lines_from_tesseract_tsv("hello").unwrap_err();
+        assert!(matches!(err, ExtractError::NotTesseractTsv(_)), "{err}");
+        let no_page = "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext
+5\t1\t1\t1\t1\t1\t100\t202\t100\t36\t96.5\tCIP:
+";
+        let err = lines_from_tesseract_tsv(no_page).unwrap_err();
+        assert!(err.to_string().contains("page-level row"), "{err}");
+        let bad = "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext
+5\t1\tx\t1\t1\t1\t100\t202\t100\t36\t96.5\tCIP:
+";
+        let err = lines_from_tesseract_tsv(bad).unwrap_err();
+        assert!(
+            matches!(err, ExtractError::BadTesseractRow { line: 2, .. }),
+            "{err}"
+        );
+    }
+}

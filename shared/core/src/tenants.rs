@@ -1,0 +1,244 @@
+//! Onboarding merchants and authenticating their API calls, over the store ports.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+
+use crate::access::{hash_api_key, looks_like_api_key, new_api_key, ApiKeyRecord, NewApiKey};
+use crate::ids::TenantId;
+use crate::money::Currency;
+use crate::peru::Ruc;
+use crate::records::Tenant;
+use crate::store::{ApiKeyStore, SecretStore, StoreError, TenantStore};
+
+/// Code lifetime when the merchant sets none.
+pub const DEFAULT_EXPIRY_HOURS: u32 = 48;
+
+/// What an operator gives to onboard a merchant.
+#[derive(Clone)]
+pub struct NewTenant {
+    pub tenant_id: TenantId,
+    pub name: String,
+    pub ruc: Ruc,
+    pub id_service: u32,
+    pub access_key: String,
+    pub gateway_secret_key: String,
+    pub default_expiry_hours: Option<u32>,
+    pub high_value_thresholds: BTreeMap<Currency, Decimal>,
+    pub notification_url: Option<String>,
+    pub buyer_emails: bool,
+}
+
+// By hand, so the gateway secret never reaches a log.
+impl std::fmt::Debug for NewTenant {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewTenant")
+            .field("tenant_id", &self.tenant_id)
+            .field("name", &self.name)
+            .field("id_service", &self.id_service)
+            .field("gateway_secret_key", &"<redacted>")
+            .finish_non_exhaustive()
+    }
+}
+
+/// Random material for a new tenant, drawn by the caller.
+#[derive(Debug, Clone, Copy)]
+pub struct TenantRandomness {
+    pub api_key_id: [u8; 5],
+    pub api_key_secret: [u8; 24],
+    pub notification_secret: [u8; 32],
+}
+
+/// A provisioned tenant with the secrets to show once.
+#[derive(Debug)]
+pub struct Provisioned {
+    pub tenant: Tenant,
+    pub api_key: NewApiKey,
+    pub notification_secret: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TenantError {
+    #[error("tenant {0} already exists")]
+    AlreadyExists(TenantId),
+    #[error("tenant {0} does not exist")]
+    Unknown(TenantId),
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Where a tenant's secrets live (SSM parameter names under a per-stage prefix).
+pub fn gateway_secret_name(prefix: &str, tenant: &TenantId) -> String {
+    format!(
+        "{}/tenants/{tenant}/gateway-secret-key",
+        prefix.trim_end_matches('/')
+    )
+}
+
+pub fn notification_secret_name(prefix: &str, tenant: &TenantId) -> String {
+    format!(
+        "{}/tenants/{tenant}/notification-secret",
+        prefix.trim_end_matches('/')
+    )
+}
+
+fn validate(input: &NewTenant) -> Result<(), TenantError> {
+    if input.name.trim().is_empty() || input.name.chars().count() > 100 {
+        return Err(TenantError::Invalid("name must be 1–100 characters".into()));
+    }
+    if input.id_service == 0 || input.id_service > 9999 {
+        return Err(TenantError::Invalid(
+            "id_service must have 1–4 digits".into(),
+        ));
+    }
+    if input.access_key.trim().is_empty() || input.access_key.len() > 64 {
+        return Err(TenantError::Invalid(
+            "access_key must be 1–64 characters".into(),
+        ));
+    }
+    if input.gateway_secret_key.trim().is_empty() {
+        return Err(TenantError::Invalid(
+            "the gateway secret key is empty".into(),
+        ));
+    }
+    if let Some(h) = input.default_expiry_hours {
+        if !(1..=720).contains(&h) {
+            return Err(TenantError::Invalid(
+                "default expiry must be 1–720 hours".into(),
+            ));
+        }
+    }
+    if let Some(url) = &input.notification_url {
+        if !(url.starts_with("https://") || url.starts_with("http://")) {
+            return Err(TenantError::Invalid(
+                "notification_url must be an http(s) URL".into(),
+            ));
+        }
+    }
+    if input
+        .high_value_thresholds
+        .values()
+        .any(|v| *v <= Decimal::ZERO)
+    {
+        return Err(TenantError::Invalid(
+            "high-value thresholds must be positive".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Stores the secrets, then the tenant (conditionally: never overwrites), then its first API key.
+pub async fn provision(
+    tenants: &dyn TenantStore,
+    keys: &dyn ApiKeyStore,
+    secrets: &dyn SecretStore,
+    secrets_prefix: &str,
+    input: NewTenant,
+    random: TenantRandomness,
+    now: DateTime<Utc>,
+) -> Result<Provisioned, TenantError> {
+    validate(&input)?;
+    if tenants.get_tenant(&input.tenant_id).await?.is_some() {
+        return Err(TenantError::AlreadyExists(input.tenant_id));
+    }
+    let secret_ref = gateway_secret_name(secrets_prefix, &input.tenant_id);
+    let notification_secret_ref = notification_secret_name(secrets_prefix, &input.tenant_id);
+    let notification_secret = hex::encode(random.notification_secret);
+    secrets
+        .put_secret(&secret_ref, &input.gateway_secret_key)
+        .await?;
+    secrets
+        .put_secret(&notification_secret_ref, &notification_secret)
+        .await?;
+    let tenant = Tenant {
+        tenant_id: input.tenant_id.clone(),
+        name: input.name.trim().to_string(),
+        ruc: input.ruc,
+        id_service: input.id_service,
+        access_key: input.access_key,
+        secret_ref,
+        default_expiry_hours: input.default_expiry_hours.unwrap_or(DEFAULT_EXPIRY_HOURS),
+        high_value_thresholds: input.high_value_thresholds,
+        notification_url: input.notification_url,
+        notification_secret_ref: Some(notification_secret_ref),
+        buyer_emails: input.buyer_emails,
+        created_at: now,
+        version: 1,
+    };
+    match tenants.create_tenant(&tenant).await {
+        Ok(()) => {}
+        Err(StoreError::Conflict(_)) => return Err(TenantError::AlreadyExists(tenant.tenant_id)),
+        Err(e) => return Err(e.into()),
+    }
+    let api_key = new_api_key(
+        tenant.tenant_id.clone(),
+        random.api_key_id,
+        random.api_key_secret,
+        now,
+    );
+    keys.create_api_key(&api_key.record).await?;
+    Ok(Provisioned {
+        tenant,
+        api_key,
+        notification_secret,
+    })
+}
+
+/// Adds a new key to an existing tenant (old keys stay valid until revoked).
+pub async fn rotate_key(
+    tenants: &dyn TenantStore,
+    keys: &dyn ApiKeyStore,
+    tenant_id: &TenantId,
+    id_bytes: [u8; 5],
+    secret_bytes: [u8; 24],
+    now: DateTime<Utc>,
+) -> Result<NewApiKey, TenantError> {
+    if tenants.get_tenant(tenant_id).await?.is_none() {
+        return Err(TenantError::Unknown(tenant_id.clone()));
+    }
+    let key = new_api_key(tenant_id.clone(), id_bytes, secret_bytes, now);
+    keys.create_api_key(&key.record).await?;
+    Ok(key)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error("missing API key: send it as `Authorization: Bearer <key>`")]
+    Missing,
+    #[error("the API key is not valid")]
+    Invalid,
+    #[error("the API key has been revoked")]
+    Revoked,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Finds the tenant behind an `Authorization` header value.
+pub async fn authenticate(
+    keys: &dyn ApiKeyStore,
+    authorization: Option<&str>,
+) -> Result<ApiKeyRecord, AuthError> {
+    let value = authorization
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .ok_or(AuthError::Missing)?;
+    let presented = value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))
+        .map(str::trim)
+        .ok_or(AuthError::Missing)?;
+    if !looks_like_api_key(presented) {
+        return Err(AuthError::Invalid);
+    }
+    let record = keys
+        .find_api_key(&hash_api_key(presented))
+        .await?
+        .ok_or(AuthError::Invalid)?;
+    if !record.is_active() {
+        return Err(AuthError::Revoked);
+    }
+    Ok(record)
+}
