@@ -1,6 +1,7 @@
 //! cuadre's domain. Pure: no AWS, Lambda or tokio in here; adapters implement the ports in [`store`].
 
 pub mod access;
+pub mod events;
 pub mod exception;
 pub mod extract;
 pub mod ids;
