@@ -417,6 +417,7 @@ async fn issue(
                 token_hash: hash_pay_token(&token),
                 tenant_id: tenant.tenant_id.clone(),
                 order_id: input.order_id.clone(),
+                uploads_granted: 0,
             };
             app.store
                 .create_pay_link(&link)

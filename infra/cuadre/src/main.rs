@@ -1,1 +1,118 @@
-fn main() {}
+//! `cuadre`: the operator CLI. Thin: parse the command line, run one subcommand group, print
+//! `error: <message>` and exit non-zero on failure.
+//!
+//! Adding a command group (e.g. `reconcile`, `scenario`, `voucher`): write `src/<group>.rs` with an
+//! `Args` struct, a `thiserror` error and `pub async fn run(args) -> Result<(), Error>`, then add
+//! one variant to [`Command`] and one to [`CliError`], and one arm in [`run`]. A group that talks to
+//! AWS flattens [`context::AwsArgs`] and calls [`context::Context::load`].
+
+/// `println!` that never panics: a closed pipe (`cuadre tenant list | head`) is not a crash.
+macro_rules! outln {
+    () => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout());
+    }};
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+/// `eprintln!` that never panics.
+macro_rules! errln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
+mod context;
+mod sandbox;
+mod tenant;
+mod webhook;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "cuadre",
+    version,
+    about = "Operate cuadre: onboard merchants, run the PagoEfectivo sandbox, send test notifications.",
+    long_about = "Operate cuadre: onboard merchants, run the PagoEfectivo sandbox, send test notifications.\n\n\
+                  AWS access follows the SDK's usual configuration; AWS_ENDPOINT_URL points every client \
+                  at an emulator (`. .local/aws.env` sets it, with TABLE_NAME, for the local one)."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Merchants (tenants): create, list, and manage their API keys.
+    Tenant(tenant::TenantArgs),
+    /// Run the PagoEfectivo sandbox on loopback until Ctrl-C.
+    Sandbox(sandbox::SandboxArgs),
+    /// Send a signed PagoEfectivo payment notification, to test a receiver.
+    Webhook(webhook::WebhookArgs),
+}
+
+#[derive(Debug, thiserror::Error)]
+enum CliError {
+    #[error(transparent)]
+    Tenant(#[from] tenant::TenantCommandError),
+    #[error(transparent)]
+    Sandbox(#[from] sandbox::SandboxError),
+    #[error(transparent)]
+    Webhook(#[from] webhook::WebhookError),
+}
+
+async fn run(command: Command) -> Result<(), CliError> {
+    match command {
+        Command::Tenant(args) => tenant::run(args).await?,
+        Command::Sandbox(args) => sandbox::run(args).await?,
+        Command::Webhook(args) => webhook::run(args).await?,
+    }
+    Ok(())
+}
+
+/// Logs go to stderr, filtered by `CUADRE_LOG` (not `RUST_LOG`, which `.local/aws.env` sets for the
+/// functions); quiet by default so command output stays readable.
+fn init_tracing(default_filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("CUADRE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter));
+    // A second init (never expected) is harmless: keep the first subscriber.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing(match cli.command {
+        Command::Sandbox(_) => "warn,cuadre_gateway=info",
+        _ => "warn",
+    });
+    match run(cli.command).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            errln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

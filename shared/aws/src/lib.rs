@@ -2,8 +2,10 @@
 
 pub mod config;
 pub mod dynamo;
+pub mod links;
 pub mod secrets;
 
 pub use config::{load_sdk_config, AwsEndpoint};
 pub use dynamo::{DynamoStore, WriteMeter};
+pub use links::S3Links;
 pub use secrets::SsmSecrets;

@@ -79,6 +79,9 @@ pub struct PayLink {
     pub token_hash: String,
     pub tenant_id: TenantId,
     pub order_id: OrderId,
+    /// Voucher uploads granted through this link so far.
+    #[serde(default)]
+    pub uploads_granted: u32,
 }
 
 /// A pay-link token (URL-safe) from 24 random bytes.

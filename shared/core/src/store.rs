@@ -191,6 +191,36 @@ pub trait ApiKeyStore: Send + Sync {
 pub trait PayLinkStore: Send + Sync {
     async fn create_pay_link(&self, link: &PayLink) -> Result<(), StoreError>;
     async fn find_pay_link(&self, token_hash: &str) -> Result<Option<PayLink>, StoreError>;
+    /// Counts one more voucher upload for the link, if fewer than `max` were granted; returns the
+    /// new count, or `Conflict` when the limit is reached.
+    async fn grant_upload(&self, token_hash: &str, max: u32) -> Result<u32, StoreError>;
+}
+
+/// A browser upload S3 itself will check: the signed headers must be sent as given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PresignedUpload {
+    pub url: String,
+    pub method: String,
+    pub headers: Vec<(String, String)>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// What an upload must be, signed into its link.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadTerms {
+    pub key: String,
+    pub content_type: String,
+    pub content_length: u64,
+    /// Base64 SHA-256 of the exact file.
+    pub checksum_sha256: String,
+    pub valid_for_secs: u64,
+}
+
+/// Short-lived links to private objects (vouchers are never public).
+#[async_trait]
+pub trait ObjectLinks: Send + Sync {
+    async fn presign_upload(&self, terms: &UploadTerms, now: DateTime<Utc>) -> Result<PresignedUpload, StoreError>;
+    async fn presign_download(&self, key: &str, valid_for_secs: u64) -> Result<String, StoreError>;
 }
 
 /// Secrets (gateway secret keys, notification signing secrets) live outside the table.

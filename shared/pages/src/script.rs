@@ -3,6 +3,9 @@
 //! Plain ES5 (old Android browsers are common among buyers), no dependencies. It reads data only
 //! from `data-*` attributes (HTML-escaped by the server) and messages from the object `M`, built
 //! from our static texts with `js_string`. It writes data only through `textContent`.
+//! The upload sends the file's SHA-256 (Web Crypto) when asking for the link: the vouchers bucket
+//! keeps objects under Object Lock, so S3 wants a checksum on every upload, and a signed checksum
+//! also binds the link to exactly this file.
 
 use crate::escape::js_string;
 use crate::text::JsTexts;
@@ -41,12 +44,17 @@ function own(o,k){return Object.prototype.hasOwnProperty.call(o,k)}
 inp.onchange=function(){var file=inp.files&&inp.files[0];if(!file){say('');return}var err=check(file);if(err)say(err,'err');else say('')};
 f.onsubmit=function(e){e.preventDefault();var file=inp.files&&inp.files[0],err=check(file);
 if(err){fail(err);inp.focus();return false}
-var ct=typeOf(file),x=new XMLHttpRequest();busy(true);bar.hidden=true;say(M.preparing);
+var ct=typeOf(file);busy(true);bar.hidden=true;say(M.preparing);
+digest(file,function(sum){if(!sum){fail(M.failed);return}ask(file,ct,sum)});return false};
+function b64(buf){var b=new Uint8Array(buf),s='';for(var i=0;i<b.length;i++)s+=String.fromCharCode(b[i]);return btoa(s)}
+function digest(file,cb){var c=window.crypto&&window.crypto.subtle;if(!c||!window.FileReader){cb('');return}
+var r=new FileReader();r.onload=function(){c.digest('SHA-256',r.result).then(function(h){cb(b64(h))},function(){cb('')})};r.onerror=function(){cb('')};r.readAsArrayBuffer(file)}
+function ask(file,ct,sum){var x=new XMLHttpRequest();
 x.open('POST',f.getAttribute('data-upload-url'));x.setRequestHeader('Content-Type','application/json');x.setRequestHeader('Accept','application/json, application/problem+json');x.timeout=30000;
 x.onload=function(){if(x.status<200||x.status>299){fail(bad(x));return}var t=null;try{t=JSON.parse(x.responseText)}catch(e){}
 if(!t||typeof t.url!=='string'||!t.url){fail(M.failed);return}send(t,file,ct)};
 x.onerror=x.ontimeout=function(){fail(M.network)};
-x.send(JSON.stringify({content_type:ct,content_length:file.size}));return false};
+x.send(JSON.stringify({content_type:ct,content_length:file.size,checksum_sha256:sum}))}
 function send(t,file,ct){var m=String(t.method||'PUT').toUpperCase(),x=new XMLHttpRequest(),body,k;
 var blob=file.type===ct?file:file.slice(0,file.size,ct);
 try{x.open(m,t.url);

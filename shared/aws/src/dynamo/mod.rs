@@ -949,4 +949,31 @@ impl PayLinkStore for DynamoStore {
             .map(from_item)
             .transpose()
     }
+
+    async fn grant_upload(&self, token_hash: &str, max: u32) -> Result<u32, StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(pay_link_pk(token_hash), PAY_LINK_SK)))
+            .update_expression("SET #n = if_not_exists(#n, :zero) + :one")
+            .condition_expression("attribute_exists(PK) AND (attribute_not_exists(#n) OR #n < :max)")
+            .expression_attribute_names("#n", "uploads_granted")
+            .expression_attribute_values(":zero", n(0))
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":max", n(max))
+            .return_values(ReturnValue::AllNew)
+            .send()
+            .await;
+        match result {
+            Ok(out) => {
+                let item = out.attributes.unwrap_or_default();
+                self.meter.add(size::write_units(size::item_size(&item)));
+                let link: PayLink = from_item(item)?;
+                Ok(link.uploads_granted)
+            }
+            Err(e) if is_condition_failure(&e) => Err(StoreError::Conflict("upload limit reached".into())),
+            Err(e) => Err(unavailable(e)),
+        }
+    }
 }
