@@ -1,0 +1,293 @@
+//! The buyer page and its upload links against the emulator: S3 itself must accept the upload the
+//! link describes and refuse any other (bigger, another type, other bytes, too late).
+
+use std::sync::Arc;
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use buyer_page::{handle, App, Settings};
+use chrono::{Duration, Utc};
+use cuadre_aws::S3Links;
+use cuadre_core::access::{hash_pay_token, new_pay_token, PayLink};
+use cuadre_core::store::TenantStore;
+use cuadre_core::{Cip, Currency, Money, Order, OrderId, OrderStatus, Ruc, Tenant, TenantId};
+use cuadre_testing::{local_aws, unique_tenant};
+use lambda_http::http::{Request, StatusCode};
+use lambda_http::Body;
+use serde_json::{json, Value};
+use sha2::Digest;
+
+struct Harness {
+    app: App,
+    tenant: TenantId,
+}
+
+async fn harness(settings: Settings) -> Harness {
+    let aws = local_aws();
+    let store = Arc::new(aws.store().await);
+    let links = Arc::new(S3Links::new(aws.s3().await, aws.var("VOUCHERS_BUCKET")));
+    let tenant = unique_tenant("buyer");
+    store
+        .create_tenant(&Tenant {
+            tenant_id: tenant.clone(),
+            name: "Tienda <Uno>".into(),
+            ruc: Ruc::parse("20100047218").unwrap(),
+            id_service: 1,
+            access_key: "k".into(),
+            secret_ref: "/x".into(),
+            default_expiry_hours: 48,
+            high_value_thresholds: Default::default(),
+            notification_url: None,
+            notification_secret_ref: None,
+            buyer_emails: true,
+            created_at: Utc::now(),
+            version: 1,
+        })
+        .await
+        .unwrap();
+    Harness {
+        app: App {
+            store,
+            links,
+            settings,
+            clock: Arc::new(Utc::now),
+        },
+        tenant,
+    }
+}
+
+impl Harness {
+    /// An issued order with its pay link; returns the token.
+    async fn order(&self, id: &str, status: OrderStatus) -> String {
+        let token = new_pay_token(rand::random());
+        let order = Order {
+            tenant_id: self.tenant.clone(),
+            order_id: OrderId::parse(id).unwrap(),
+            cip: Some(Cip::parse("2523136").unwrap()),
+            amount: Money::parse("1250.00", Currency::Pen).unwrap(),
+            status,
+            issued_at: Utc::now(),
+            expires_at: Utc::now() + Duration::hours(48),
+            cip_url: Some("https://pre1a.services.pagoefectivo.pe/x.html".into()),
+            channel: None,
+            concept: Some("Zapatillas".into()),
+            buyer: None,
+            pay_token: Some(token.clone()),
+            issuing_since: None,
+            unknown_issue_attempts: 0,
+            version: 1,
+        };
+        self.app.store.create_order(&order).await.unwrap();
+        let link = PayLink {
+            token_hash: hash_pay_token(&token),
+            tenant_id: self.tenant.clone(),
+            order_id: order.order_id.clone(),
+            uploads_granted: 0,
+        };
+        self.app.store.create_pay_link(&link).await.unwrap();
+        token
+    }
+
+    async fn get(&self, path: &str) -> (StatusCode, String) {
+        let req = Request::builder()
+            .method("GET")
+            .uri(format!("https://pay.test{path}"))
+            .body(Body::Empty)
+            .unwrap();
+        let response = handle(&self.app, req).await;
+        let status = response.status();
+        assert_eq!(response.headers()["cache-control"], "no-store");
+        let Body::Text(text) = response.body() else {
+            panic!("html body")
+        };
+        (status, text.clone())
+    }
+
+    async fn ask_upload(&self, token: &str, body: Value) -> (StatusCode, Value) {
+        let req = Request::builder()
+            .method("POST")
+            .uri(format!("https://pay.test/pay/{token}/uploads"))
+            .header("content-type", "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        let response = handle(&self.app, req).await;
+        let status = response.status();
+        let Body::Text(text) = response.body() else {
+            panic!("json body")
+        };
+        (status, serde_json::from_str(text).unwrap())
+    }
+}
+
+fn checksum(bytes: &[u8]) -> String {
+    STANDARD.encode(sha2::Sha256::digest(bytes))
+}
+
+fn png(size: usize) -> Vec<u8> {
+    let mut bytes = vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
+    bytes.resize(size, 7);
+    bytes
+}
+
+/// Sends the file the way the page does: the link's method, URL and headers.
+async fn put(link: &Value, bytes: Vec<u8>, override_type: Option<&str>) -> reqwest::StatusCode {
+    let client = reqwest::Client::new();
+    let mut req = client.put(link["url"].as_str().unwrap());
+    for (k, v) in link["headers"].as_object().unwrap() {
+        let v = match (k.to_ascii_lowercase().as_str(), override_type) {
+            ("content-type", Some(t)) => t.to_string(),
+            _ => v.as_str().unwrap().to_string(),
+        };
+        if !k.eq_ignore_ascii_case("content-length") {
+            req = req.header(k.as_str(), v);
+        }
+    }
+    req.body(bytes).send().await.unwrap().status()
+}
+
+#[tokio::test]
+async fn shows_code_amount_and_countdown_in_spanish_and_english() {
+    let h = harness(Settings::default()).await;
+    let token = h.order("A-1", OrderStatus::Pending).await;
+    let (status, page) = h.get(&format!("/pay/{token}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("2523136"));
+    assert!(page.contains("S/ 1,250.00"));
+    assert!(page.contains("id=\"countdown\""));
+    assert!(page.contains("Tienda &lt;Uno&gt;"), "merchant name escaped");
+    assert!(page.contains(&format!("/pay/{token}/uploads")));
+    assert!(page.contains("lang=\"es\""));
+    let (_, english) = h.get(&format!("/pay/{token}?lang=en")).await;
+    assert!(english.contains("lang=\"en\""));
+}
+
+#[tokio::test]
+async fn unknown_or_withdrawn_links_get_a_friendly_page() {
+    let h = harness(Settings::default()).await;
+    let (status, page) = h.get(&format!("/pay/{}", "ab".repeat(24))).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(page.contains("<html"));
+    let (status, _) = h.get("/pay/not-a-token").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let token = h.order("C-1", OrderStatus::Cancelled).await;
+    let (status, page) = h.get(&format!("/pay/{token}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        !page.contains("id=\"voucher-file\""),
+        "no upload for a withdrawn code"
+    );
+}
+
+#[tokio::test]
+async fn s3_accepts_exactly_the_upload_the_link_describes() {
+    let h = harness(Settings::default()).await;
+    let token = h.order("Pedido ñandú 7", OrderStatus::Pending).await;
+    let file = png(2048);
+    let (status, link) = h
+        .ask_upload(&token, json!({"content_type": "image/png", "content_length": file.len(), "checksum_sha256": checksum(&file)}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{link}");
+    assert_eq!(link["method"], "PUT");
+    assert_eq!(
+        put(&link, file.clone(), None).await,
+        reqwest::StatusCode::OK
+    );
+    // the object is ours, under our key, never the buyer's file name
+    let key = format!(
+        "vouchers/{}/Pedido ñandú 7/{}",
+        h.tenant,
+        link["voucher_id"].as_str().unwrap()
+    );
+    let aws = local_aws();
+    let object = aws
+        .s3()
+        .await
+        .head_object()
+        .bucket(aws.var("VOUCHERS_BUCKET"))
+        .key(&key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(object.content_length(), Some(2048));
+    assert_eq!(object.content_type(), Some("image/png"));
+}
+
+/// Real S3 refuses a presigned PUT whose signed headers or expiry do not hold (SigV4 covers every
+/// signed header). moto 5.2.5 verifies neither presigned signatures nor checksums ("TODO" in its
+/// source), so what this test can check is that the link signs the type, the exact length and the
+/// file's SHA-256, and expires within 15 minutes.
+#[tokio::test]
+async fn the_link_signs_type_length_checksum_and_a_short_expiry() {
+    let h = harness(Settings {
+        max_uploads_per_code: 10,
+        upload_link_secs: 3600,
+    })
+    .await;
+    let token = h.order("R-1", OrderStatus::Pending).await;
+    let file = png(1000);
+    let (status, link) = h
+        .ask_upload(&token, json!({"content_type": "image/png", "content_length": 1000, "checksum_sha256": checksum(&file)}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let url = reqwest::Url::parse(link["url"].as_str().unwrap()).unwrap();
+    let query: std::collections::HashMap<_, _> = url.query_pairs().into_owned().collect();
+    let signed: Vec<&str> = query["X-Amz-SignedHeaders"].split(';').collect();
+    for header in [
+        "content-length",
+        "content-type",
+        "x-amz-checksum-sha256",
+        "host",
+    ] {
+        assert!(signed.contains(&header), "{header} is signed: {signed:?}");
+    }
+    assert_eq!(
+        query["X-Amz-Expires"], "900",
+        "capped at 15 minutes even when configured longer"
+    );
+    let headers = link["headers"].as_object().unwrap();
+    assert_eq!(headers["content-length"], "1000");
+    assert_eq!(headers["content-type"], "image/png");
+    assert_eq!(headers["x-amz-checksum-sha256"], checksum(&file));
+}
+
+#[tokio::test]
+async fn upload_requests_are_validated_and_limited_per_code() {
+    let h = harness(Settings {
+        max_uploads_per_code: 2,
+        upload_link_secs: 600,
+    })
+    .await;
+    let token = h.order("L-1", OrderStatus::Pending).await;
+    let (status, problem) = h
+        .ask_upload(&token, json!({"content_type": "text/html", "content_length": 20 * 1024 * 1024, "checksum_sha256": "x"}))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Vec<&str> = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        fields,
+        ["content_type", "content_length", "checksum_sha256"]
+    );
+    let file = png(10);
+    let good = json!({"content_type": "image/png", "content_length": 10, "checksum_sha256": checksum(&file)});
+    assert_eq!(
+        h.ask_upload(&token, good.clone()).await.0,
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        h.ask_upload(&token, good.clone()).await.0,
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        h.ask_upload(&token, good.clone()).await.0,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        h.ask_upload(&"cd".repeat(24), good).await.0,
+        StatusCode::NOT_FOUND
+    );
+}
