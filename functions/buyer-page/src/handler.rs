@@ -165,7 +165,8 @@ async fn page(app: &App, token: &str, lang: Lang) -> Response<Body> {
                 now,
                 status,
                 cip_url: order.cip_url.clone(),
-                upload_url: uploads_open.then(|| format!("/pay/{token}/uploads")),
+                // Relative to the page, so it also works behind a named API stage (`/prod/pay/…`).
+                upload_url: uploads_open.then(|| format!("{token}/uploads")),
                 vouchers_received: 0,
                 concept: order.concept.clone(),
             };

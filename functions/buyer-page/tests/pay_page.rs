@@ -155,7 +155,7 @@ async fn shows_code_amount_and_countdown_in_spanish_and_english() {
     assert!(page.contains("S/ 1,250.00"));
     assert!(page.contains("id=\"countdown\""));
     assert!(page.contains("Tienda &lt;Uno&gt;"), "merchant name escaped");
-    assert!(page.contains(&format!("/pay/{token}/uploads")));
+    assert!(page.contains(&format!("data-upload-url=\"{token}/uploads\"")));
     assert!(page.contains("lang=\"es\""));
     let (_, english) = h.get(&format!("/pay/{token}?lang=en")).await;
     assert!(english.contains("lang=\"en\""));
