@@ -27,8 +27,10 @@ macro_rules! errln {
 }
 
 mod context;
+mod reconcile;
 mod sandbox;
 mod tenant;
+mod voucher;
 mod webhook;
 
 use std::process::ExitCode;
@@ -57,6 +59,12 @@ enum Command {
     Sandbox(sandbox::SandboxArgs),
     /// Send a signed PagoEfectivo payment notification, to test a receiver.
     Webhook(webhook::WebhookArgs),
+    /// Reconcile orders, payments, settlements and vouchers from files (offline).
+    Reconcile(reconcile::ReconcileArgs),
+    /// Synthetic inputs for `cuadre reconcile` (benchmarks, tests, demos).
+    Scenario(reconcile::ScenarioArgs),
+    /// Read vouchers: print the fields a voucher shows.
+    Voucher(voucher::VoucherArgs),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -67,6 +75,10 @@ enum CliError {
     Sandbox(#[from] sandbox::SandboxError),
     #[error(transparent)]
     Webhook(#[from] webhook::WebhookError),
+    #[error(transparent)]
+    Reconcile(#[from] reconcile::ReconcileError),
+    #[error(transparent)]
+    Voucher(#[from] voucher::VoucherError),
 }
 
 async fn run(command: Command) -> Result<(), CliError> {
@@ -74,6 +86,9 @@ async fn run(command: Command) -> Result<(), CliError> {
         Command::Tenant(args) => tenant::run(args).await?,
         Command::Sandbox(args) => sandbox::run(args).await?,
         Command::Webhook(args) => webhook::run(args).await?,
+        Command::Reconcile(args) => reconcile::run(args)?,
+        Command::Scenario(args) => reconcile::run_scenario(args)?,
+        Command::Voucher(args) => voucher::run(args)?,
     }
     Ok(())
 }
