@@ -29,7 +29,7 @@ demo: deps-apt
 
 test: deps-apt
 	@infra/local-aws up >/dev/null
-	@status=0; $(CARGO) test --workspace --all-targets || status=$$?; \
+	@status=0; $(CARGO) test --workspace || status=$$?; \
 	  infra/local-aws down >/dev/null 2>&1; exit $$status
 
 lint: deps-apt
