@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use cuadre_core::store::{
-    ApiKeyStore, ExceptionStore, IdempotencyStore, OrderStore, PayLinkStore, PaymentStore,
-    TenantStore, VoucherStore,
+    ApiKeyStore, ExceptionStore, IdempotencyStore, ObjectLinks, OrderStore, PayLinkStore,
+    PaymentStore, TenantStore, VoucherStore,
 };
 use cuadre_gateway::CipGateway;
 use cuadre_lambda::secrets::SecretCache;
@@ -64,6 +64,8 @@ pub struct App {
     pub store: Arc<dyn Store>,
     pub secrets: Arc<SecretCache>,
     pub gateway: Arc<dyn CipGateway>,
+    /// Short-lived links to the order's vouchers (never public objects).
+    pub links: Arc<dyn ObjectLinks>,
     pub settings: Settings,
     pub clock: Clock,
 }

@@ -17,6 +17,8 @@ use crate::app::App;
 use crate::request::{our_field, parse_create, parse_extend, BodyError, CreateCode};
 
 const ROUTE: &str = "/v1/payment-codes";
+/// How long a merchant's link to a voucher image works.
+const VOUCHER_LINK_SECS: u64 = 300;
 
 /// Answers one API request; every failure is a problem+json response.
 pub async fn handle(app: &App, req: Request) -> Response<Body> {
@@ -578,19 +580,23 @@ async fn get(
             })
             .collect(),
     );
-    body["vouchers"] = Value::Array(
-        vouchers
-            .iter()
-            .map(|v| {
-                json!({
-                    "voucher_id": v.voucher_id,
-                    "uploaded_at": cuadre_core::time::format_lima(v.uploaded_at),
-                    "fields": v.fields,
-                    "warnings": v.warnings,
-                })
-            })
-            .collect(),
-    );
+    let mut voucher_views = Vec::with_capacity(vouchers.len());
+    for v in &vouchers {
+        let download_url = app
+            .links
+            .presign_download(&v.object_key, VOUCHER_LINK_SECS)
+            .await
+            .map_err(store_problem)?;
+        voucher_views.push(json!({
+            "voucher_id": v.voucher_id,
+            "uploaded_at": cuadre_core::time::format_lima(v.uploaded_at),
+            "fields": v.fields,
+            "warnings": v.warnings,
+            "download_url": download_url,
+            "download_url_expires_in": VOUCHER_LINK_SECS,
+        }));
+    }
+    body["vouchers"] = Value::Array(voucher_views);
     body["exceptions"] = Value::Array(
         exceptions
             .iter()

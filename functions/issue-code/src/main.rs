@@ -1,6 +1,7 @@
 use std::sync::Arc;
 
-use cuadre_aws::{load_sdk_config, AwsEndpoint, DynamoStore, SsmSecrets};
+use cuadre_aws::config::s3_client;
+use cuadre_aws::{load_sdk_config, AwsEndpoint, DynamoStore, S3Links, SsmSecrets};
 use cuadre_gateway::{GatewayClient, GatewayConfig};
 use cuadre_lambda::config::{parsed_or, required};
 use cuadre_lambda::secrets::SecretCache;
@@ -11,6 +12,7 @@ use lambda_http::{run, service_fn, Error};
 async fn main() -> Result<(), Error> {
     cuadre_lambda::init_tracing();
     let table = required("TABLE_NAME")?;
+    let vouchers_bucket = required("VOUCHERS_BUCKET")?;
     let gateway_url = required("PAGOEFECTIVO_BASE_URL")?;
     let settings = Settings {
         public_base_url: std::env::var("PUBLIC_BASE_URL")
@@ -30,6 +32,7 @@ async fn main() -> Result<(), Error> {
             aws_sdk_ssm::Client::new(&config),
         )))),
         gateway: Arc::new(GatewayClient::new(GatewayConfig::new(gateway_url))?),
+        links: Arc::new(S3Links::new(s3_client(&config, &endpoint), vouchers_bucket)),
         settings,
         clock: Arc::new(chrono::Utc::now),
     };

@@ -77,6 +77,10 @@ impl Harness {
             store,
             secrets: Arc::new(SecretCache::new(ssm)),
             gateway: Arc::new(gateway),
+            links: Arc::new(cuadre_aws::S3Links::new(
+                aws.s3().await,
+                aws.var("VOUCHERS_BUCKET"),
+            )),
             settings: Settings {
                 public_base_url: Some("https://pay.test".into()),
                 ..Settings::default()
@@ -514,4 +518,55 @@ async fn a_paid_order_cannot_be_cancelled_or_reissued() {
         )
         .await;
     assert_eq!(status, StatusCode::CONFLICT);
+}
+
+#[tokio::test]
+async fn the_merchant_sees_vouchers_through_short_lived_links() {
+    use aws_sdk_s3::primitives::ByteStream;
+    use aws_sdk_s3::types::ChecksumAlgorithm;
+    use cuadre_core::{Voucher, VoucherFields};
+
+    let h = Harness::new().await;
+    let (status, _) = h.create(&order("V-1", json!(10))).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let aws = local_aws();
+    let tenant = h.tenant.tenant.tenant_id.clone();
+    let key = format!("vouchers/{tenant}/V-1/abc123");
+    let image = b"\x89PNG\r\n\x1a\nnot really a picture".to_vec();
+    aws.s3()
+        .await
+        .put_object()
+        .bucket(aws.var("VOUCHERS_BUCKET"))
+        .key(&key)
+        .content_type("image/png")
+        .checksum_algorithm(ChecksumAlgorithm::Sha256)
+        .body(ByteStream::from(image.clone()))
+        .send()
+        .await
+        .unwrap();
+    let voucher = Voucher {
+        tenant_id: tenant,
+        voucher_id: "abc123".into(),
+        order_id: OrderId::parse("V-1").unwrap(),
+        object_key: key,
+        sha256: cuadre_core::records::sha256_hex(&image),
+        perceptual_hash: None,
+        uploaded_at: chrono::Utc::now(),
+        fields: VoucherFields {
+            amount: Some("10.00".into()),
+            ..VoucherFields::default()
+        },
+        confidence_permille: 900,
+        warnings: vec![],
+    };
+    h.app.store.put_voucher(&voucher).await.unwrap();
+    let (status, body) = h.call("GET", "/v1/payment-codes/V-1", None, &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    let listed = &body["vouchers"][0];
+    assert_eq!(listed["voucher_id"], "abc123");
+    assert_eq!(listed["fields"]["amount"], "10.00");
+    let url = listed["download_url"].as_str().unwrap();
+    assert!(url.contains("X-Amz-Expires=300"), "{url}");
+    let downloaded = reqwest::get(url).await.unwrap().bytes().await.unwrap();
+    assert_eq!(downloaded.as_ref(), image.as_slice());
 }
