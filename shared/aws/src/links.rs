@@ -18,18 +18,27 @@ pub struct S3Links {
 
 impl S3Links {
     pub fn new(client: aws_sdk_s3::Client, bucket: impl Into<String>) -> Self {
-        S3Links { client, bucket: bucket.into() }
+        S3Links {
+            client,
+            bucket: bucket.into(),
+        }
     }
 }
 
 fn presigning(secs: u64) -> Result<PresigningConfig, StoreError> {
-    PresigningConfig::expires_in(Duration::from_secs(secs)).map_err(|e| StoreError::Corrupt(e.to_string()))
+    PresigningConfig::expires_in(Duration::from_secs(secs))
+        .map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
 #[async_trait]
 impl ObjectLinks for S3Links {
-    async fn presign_upload(&self, terms: &UploadTerms, now: DateTime<Utc>) -> Result<PresignedUpload, StoreError> {
-        let length = i64::try_from(terms.content_length).map_err(|_| StoreError::Corrupt("length".into()))?;
+    async fn presign_upload(
+        &self,
+        terms: &UploadTerms,
+        now: DateTime<Utc>,
+    ) -> Result<PresignedUpload, StoreError> {
+        let length = i64::try_from(terms.content_length)
+            .map_err(|_| StoreError::Corrupt("length".into()))?;
         let request = self
             .client
             .put_object()

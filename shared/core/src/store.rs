@@ -219,7 +219,11 @@ pub struct UploadTerms {
 /// Short-lived links to private objects (vouchers are never public).
 #[async_trait]
 pub trait ObjectLinks: Send + Sync {
-    async fn presign_upload(&self, terms: &UploadTerms, now: DateTime<Utc>) -> Result<PresignedUpload, StoreError>;
+    async fn presign_upload(
+        &self,
+        terms: &UploadTerms,
+        now: DateTime<Utc>,
+    ) -> Result<PresignedUpload, StoreError>;
     async fn presign_download(&self, key: &str, valid_for_secs: u64) -> Result<String, StoreError>;
 }
 

@@ -501,7 +501,9 @@ mod tests {
         assert!(tag_with_id(&page, "upload-status").contains("aria-live=\"polite\""));
         assert!(tag_with_id(&page, "pay-status").contains("aria-live=\"polite\""));
         // Step 1: ask for a presigned upload.
-        assert!(page.contains("JSON.stringify({content_type:ct,content_length:file.size,checksum_sha256:sum})"));
+        assert!(page.contains(
+            "JSON.stringify({content_type:ct,content_length:file.size,checksum_sha256:sum})"
+        ));
         assert!(page.contains("digest('SHA-256'"));
         // Step 2, presigned PUT: the file is the body, with the returned headers.
         assert!(page.contains("m==='PUT'"));

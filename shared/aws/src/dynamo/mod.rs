@@ -957,7 +957,9 @@ impl PayLinkStore for DynamoStore {
             .table_name(&self.table)
             .set_key(Some(Self::key(pay_link_pk(token_hash), PAY_LINK_SK)))
             .update_expression("SET #n = if_not_exists(#n, :zero) + :one")
-            .condition_expression("attribute_exists(PK) AND (attribute_not_exists(#n) OR #n < :max)")
+            .condition_expression(
+                "attribute_exists(PK) AND (attribute_not_exists(#n) OR #n < :max)",
+            )
             .expression_attribute_names("#n", "uploads_granted")
             .expression_attribute_values(":zero", n(0))
             .expression_attribute_values(":one", n(1))
@@ -972,7 +974,9 @@ impl PayLinkStore for DynamoStore {
                 let link: PayLink = from_item(item)?;
                 Ok(link.uploads_granted)
             }
-            Err(e) if is_condition_failure(&e) => Err(StoreError::Conflict("upload limit reached".into())),
+            Err(e) if is_condition_failure(&e) => {
+                Err(StoreError::Conflict("upload limit reached".into()))
+            }
             Err(e) => Err(unavailable(e)),
         }
     }
