@@ -4,8 +4,10 @@ pub mod config;
 pub mod dynamo;
 pub mod links;
 pub mod secrets;
+pub mod textract;
 
 pub use config::{load_sdk_config, AwsEndpoint};
 pub use dynamo::{DynamoStore, WriteMeter};
 pub use links::S3Links;
 pub use secrets::SsmSecrets;
+pub use textract::TextractDetector;

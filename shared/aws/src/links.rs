@@ -76,3 +76,46 @@ impl ObjectLinks for S3Links {
         Ok(request.uri().to_string())
     }
 }
+
+/// Listing by prefix (e.g. `reports/{tenant}/{date}/`), following S3's continuation tokens.
+#[async_trait]
+impl cuadre_core::store::ObjectListing for S3Links {
+    async fn list_objects(
+        &self,
+        prefix: &str,
+        max: usize,
+    ) -> Result<Vec<cuadre_core::store::StoredObject>, StoreError> {
+        let mut out = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let page = self
+                .client
+                .list_objects_v2()
+                .bucket(&self.bucket)
+                .prefix(prefix)
+                .set_continuation_token(token.take())
+                .send()
+                .await
+                .map_err(|e| StoreError::Unavailable(DisplayErrorContext(&e).to_string()))?;
+            for object in page.contents() {
+                if out.len() >= max {
+                    return Ok(out);
+                }
+                let Some(key) = object.key() else { continue };
+                out.push(cuadre_core::store::StoredObject {
+                    key: key.to_string(),
+                    size: object.size().and_then(|s| u64::try_from(s).ok()).unwrap_or(0),
+                    last_modified: object
+                        .last_modified()
+                        .and_then(|t| DateTime::<Utc>::from_timestamp(t.secs(), t.subsec_nanos())),
+                });
+            }
+            match page.next_continuation_token() {
+                Some(next) if page.is_truncated() == Some(true) && out.len() < max => {
+                    token = Some(next.to_string())
+                }
+                _ => return Ok(out),
+            }
+        }
+    }
+}

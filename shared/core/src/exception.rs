@@ -153,6 +153,15 @@ pub struct ExceptionRecord {
     pub opened_at: DateTime<Utc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub acknowledged_by: Option<String>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::time::serde_lima::option"
+    )]
+    pub acknowledged_at: Option<DateTime<Utc>>,
+    /// The note given when acknowledging (`note` is the resolution's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acknowledged_note: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resolved_by: Option<String>,
     #[serde(
@@ -184,6 +193,8 @@ impl ExceptionRecord {
             status: ExceptionStatus::Open,
             opened_at: now,
             acknowledged_by: None,
+            acknowledged_at: None,
+            acknowledged_note: None,
             resolved_by: None,
             resolved_at: None,
             note: None,
@@ -192,9 +203,133 @@ impl ExceptionRecord {
     }
 }
 
+/// Why a person's status change does not apply to the exception as it stands.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ExceptionStatusError {
+    #[error("exception {id} is already resolved")]
+    AlreadyResolved { id: String },
+    #[error("exception {id} is already acknowledged")]
+    AlreadyAcknowledged { id: String },
+}
+
+impl ExceptionRecord {
+    /// OPEN → ACKNOWLEDGED: someone is looking at it. Who, when and an optional note are kept.
+    pub fn acknowledge(
+        &self,
+        by: String,
+        note: Option<String>,
+        now: DateTime<Utc>,
+    ) -> Result<ExceptionRecord, ExceptionStatusError> {
+        match self.status {
+            ExceptionStatus::Open => Ok(ExceptionRecord {
+                status: ExceptionStatus::Acknowledged,
+                acknowledged_by: Some(by),
+                acknowledged_at: Some(now),
+                acknowledged_note: note,
+                ..self.clone()
+            }),
+            ExceptionStatus::Acknowledged => Err(ExceptionStatusError::AlreadyAcknowledged {
+                id: self.exception_id.clone(),
+            }),
+            ExceptionStatus::Resolved => Err(ExceptionStatusError::AlreadyResolved {
+                id: self.exception_id.clone(),
+            }),
+        }
+    }
+
+    /// OPEN or ACKNOWLEDGED → RESOLVED, with who, when and the resolution note. Final.
+    pub fn resolve(
+        &self,
+        by: String,
+        note: String,
+        now: DateTime<Utc>,
+    ) -> Result<ExceptionRecord, ExceptionStatusError> {
+        if self.status == ExceptionStatus::Resolved {
+            return Err(ExceptionStatusError::AlreadyResolved {
+                id: self.exception_id.clone(),
+            });
+        }
+        Ok(ExceptionRecord {
+            status: ExceptionStatus::Resolved,
+            resolved_by: Some(by),
+            resolved_at: Some(now),
+            note: Some(note),
+            ..self.clone()
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown exception status {0:?}")]
+pub struct UnknownExceptionStatus(pub String);
+
+impl FromStr for ExceptionStatus {
+    type Err = UnknownExceptionStatus;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        [
+            ExceptionStatus::Open,
+            ExceptionStatus::Acknowledged,
+            ExceptionStatus::Resolved,
+        ]
+        .into_iter()
+        .find(|st| st.as_str() == s)
+        .ok_or_else(|| UnknownExceptionStatus(s.to_string()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn people_acknowledge_then_resolve_and_resolved_is_final() {
+        let now = chrono::DateTime::parse_from_rfc3339("2026-11-25T10:00:00-05:00")
+            .unwrap()
+            .with_timezone(&Utc);
+        let later = now + chrono::Duration::hours(2);
+        let rec = ExceptionRecord::open(
+            TenantId::parse("acme").unwrap(),
+            ExceptionKey {
+                kind: ExceptionKind::NotSettled,
+                order_id: Some(OrderId::parse("A-1").unwrap()),
+                cip: None,
+                operation_number: None,
+            },
+            "no settlement".into(),
+            now,
+        );
+        let acked = rec
+            .acknowledge("ana@merchant.pe".into(), Some("looking".into()), now)
+            .unwrap();
+        assert_eq!(acked.status, ExceptionStatus::Acknowledged);
+        assert_eq!(acked.acknowledged_at, Some(now));
+        assert!(matches!(
+            acked.acknowledge("bob".into(), None, now),
+            Err(ExceptionStatusError::AlreadyAcknowledged { .. })
+        ));
+        let done = acked
+            .resolve("bob".into(), "bank confirmed".into(), later)
+            .unwrap();
+        assert_eq!(done.acknowledged_by.as_deref(), Some("ana@merchant.pe"));
+        assert_eq!(done.acknowledged_note.as_deref(), Some("looking"));
+        assert_eq!(done.resolved_by.as_deref(), Some("bob"));
+        assert_eq!(done.resolved_at, Some(later));
+        assert_eq!(done.note.as_deref(), Some("bank confirmed"));
+        assert!(matches!(
+            done.resolve("bob".into(), "again".into(), later),
+            Err(ExceptionStatusError::AlreadyResolved { .. })
+        ));
+        assert!(matches!(
+            done.acknowledge("bob".into(), None, later),
+            Err(ExceptionStatusError::AlreadyResolved { .. })
+        ));
+        assert!(rec.resolve("x".into(), "n".into(), later).is_ok(), "open may be resolved directly");
+        assert_eq!(
+            "ACKNOWLEDGED".parse::<ExceptionStatus>().unwrap(),
+            ExceptionStatus::Acknowledged
+        );
+        assert!("open".parse::<ExceptionStatus>().is_err());
+    }
 
     #[test]
     fn ids_are_stable_and_follow_the_once_per_rules() {

@@ -5,12 +5,18 @@
 //! |-------------|--------------------------|-----------------|----------------------------------|-----------------------------------------|
 //! | tenant      | `TENANT#{t}`             | `TENANT`        |                                  | `TENANTS` / `{t}`                       |
 //! | order       | `T#{t}#O#{order}`        | `ORDER`         | `T#{t}#CIP#{cip}` / `ORDER`      | `T#{t}#ORDERS` / `{STATUS}#{expiry}#{order}` |
-//! | payment     | `T#{t}#CIP#{cip}`        | `PAY#{op}`      |                                  | `T#{t}#PAYMENTS` / `{paid_at}#{cip}#{op}` |
+//! | payment     | `T#{t}#CIP#{cip}`        | `PAY#{op}`      | `T#{t}#PENDING_EVENTS` / `{received_at}#{cip}#{op}` while its events are unsent | `T#{t}#PAYMENTS` / `{paid_at}#{cip}#{op}` |
 //! | voucher     | `T#{t}#O#{order}`        | `VOUCHER#{id}`  | `T#{t}#SHA#{sha256}` / `VOUCHER#{id}` | `T#{t}#VOUCHERS` / `{uploaded_at}#{id}` |
-//! | exception   | `T#{t}#EXC#{id}`         | `EXC`           | `T#{t}#OEXC#{order}` / `{id}`    | `T#{t}#EXCEPTIONS` / `{STATUS}#{opened_at}#{id}` |
+//! | exception   | `T#{t}#EXC#{id}`         | `EXC`           | `T#{t}#OEXC#{order}` / `{id}`    | `T#{t}#EXCEPTIONS` / `{STATUS}#{KIND}#{opened_at}#{id}` |
 //! | idempotency | `T#{t}#IDEM#{key}`       | `IDEM`          |                                  |                                         |
 //! | API key     | `APIKEY#{sha256}`        | `APIKEY`        |                                  | `T#{t}#APIKEYS` / `{key id}`            |
 //! | pay link    | `PAYLINK#{sha256}`       | `PAYLINK`       |                                  |                                         |
+//! | voucher by operation | `T#{t}#VOP#{op}` | `VOUCHER#{id}` |                                | (a copy of the voucher, for `DUPLICATE_VOUCHER`) |
+//! | status lookup | `T#{t}#LOOKUP#{order}` | `LOOKUP`       |                                  | `T#{t}#LOOKUPS` / `{due}#{order}`       |
+//! | once marker | `T#{t}#ONCE#{key}`       | `ONCE`          |                                  |                                         |
+//! | settlement line | `T#{t}#CIP#{cip}`    | `STL#{op}#{settlement}` |                          | `T#{t}#SETTLEMENTS` / `{settled_at}#{cip}#{op}#{settlement}` |
+//! | settlement file | `T#{t}#SFILE#{sha256(object key, etag)}` | `SFILE` |                   |                                         |
+//! | refund      | `T#{t}#O#{order}`        | `REFUND#{id}`   |                                  |                                         |
 //!
 //! API keys and pay links are found by the hash of what the caller presents, before any tenant is
 //! known; the hash is unguessable, so these are the only keys that do not start with the tenant.
@@ -62,6 +68,11 @@ pub fn payments_list(t: &TenantId) -> String {
     format!("T#{t}#PAYMENTS")
 }
 
+/// Sparse: a payment is in this partition of GSI1 only while its merchant events are unsent.
+pub fn pending_events_list(t: &TenantId) -> String {
+    format!("T#{t}#PENDING_EVENTS")
+}
+
 pub fn voucher_sk(id: &str) -> String {
     format!("VOUCHER#{id}")
 }
@@ -106,3 +117,63 @@ pub fn pay_link_pk(hash: &str) -> String {
     format!("PAYLINK#{hash}")
 }
 pub const PAY_LINK_SK: &str = "PAYLINK";
+
+/// A voucher indexed by the operation number it shows (one item per voucher and number).
+pub fn voucher_operation_pk(t: &TenantId, op: &OperationNumber) -> String {
+    format!("T#{t}#VOP#{op}")
+}
+
+/// One status-lookup marker per order.
+pub fn status_lookup_pk(t: &TenantId, order: &OrderId) -> String {
+    format!("T#{t}#LOOKUP#{order}")
+}
+pub const STATUS_LOOKUP_SK: &str = "LOOKUP";
+
+/// The tenant's status-lookup markers by due time (`{sortable due}#{order}`).
+pub fn status_lookups_list(t: &TenantId) -> String {
+    format!("T#{t}#LOOKUPS")
+}
+
+/// A once-only side-effect marker (e.g. `buyer-email:{order}`), see `OnceStore`.
+pub fn once_pk(t: &TenantId, key: &str) -> String {
+    format!("T#{t}#ONCE#{key}")
+}
+pub const ONCE_SK: &str = "ONCE";
+
+/// A settlement line sits beside the CIP's payments: `STL#{op}#{settlement id}` (the operation
+/// number holds no `#`, so the settlement id after it cannot make two keys collide).
+pub fn settlement_line_sk(op: &OperationNumber, settlement_id: &str) -> String {
+    format!("STL#{op}#{settlement_id}")
+}
+
+/// The tenant's settlement lines by settlement time.
+pub fn settlements_list(t: &TenantId) -> String {
+    format!("T#{t}#SETTLEMENTS")
+}
+
+/// One import marker per settlement file version: the hash of its object key and ETag.
+pub fn settlement_file_pk(t: &TenantId, object_key: &str, etag: &str) -> String {
+    let digest = cuadre_core::records::sha256_hex(format!("{object_key}\n{etag}").as_bytes());
+    format!("T#{t}#SFILE#{digest}")
+}
+pub const SETTLEMENT_FILE_SK: &str = "SFILE";
+
+/// The exception listing's sort key: `{STATUS}#{KIND}#{opened_at}#{id}`, so "status" and "status +
+/// kind" are `begins_with` key conditions and "kind" alone is one per status. (Items written before
+/// the kind was part of the key carry `{STATUS}#{opened_at}#{id}` until their next update: listed
+/// by status, not found by kind.)
+pub fn exception_listing_sk(record: &cuadre_core::ExceptionRecord) -> String {
+    format!(
+        "{}#{}#{}#{}",
+        record.status.as_str(),
+        record.kind.as_str(),
+        sortable(record.opened_at),
+        record.exception_id
+    )
+}
+
+/// A refund sits in its order's partition, beside the order and its vouchers.
+pub fn refund_sk(refund_id: &str) -> String {
+    format!("REFUND#{refund_id}")
+}
+pub const REFUND_SK_PREFIX: &str = "REFUND#";

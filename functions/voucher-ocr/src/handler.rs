@@ -1,0 +1,533 @@
+//! One SQS batch of S3 `ObjectCreated` notifications → vouchers read, stored and checked.
+//!
+//! Per object: decode the key, read the file (≤ 10 MiB), check its kind by magic bytes, hash it
+//! (SHA-256, perceptual hash), look for editing software in its metadata, OCR it, extract the
+//! fields, store the voucher (idempotent by voucher id), then apply the voucher rules at once,
+//! raising exceptions idempotently. A file that is no voucher is stored as rejected and raises
+//! `UNREADABLE_VOUCHER`; only failures worth retrying leave the message on the queue.
+
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
+use chrono::{DateTime, SubsecRound, Utc};
+use cuadre_core::extract::extract;
+use cuadre_core::ocr::{OcrError, StoredDocument};
+use cuadre_core::records::sha256_hex;
+use cuadre_core::store::{Created, StatusLookup, StoreError};
+use cuadre_core::{
+    Cip, Currency, ExceptionKey, ExceptionKind, ExceptionRecord, OperationNumber, Order, OrderId,
+    Payment, Voucher, VoucherFields,
+};
+use cuadre_lambda::sqs::{run_batch, RecordOutcome};
+use rust_decimal::Decimal;
+
+use crate::app::{App, Fetched};
+use crate::event::{decode_key, parse_notification, Notification, ObjectCreated, VoucherKey};
+use crate::inspect::{self, FileKind};
+
+/// Warnings that carry a decision, so re-applying a stored voucher reaches the same one.
+pub const REJECTED: &str = "rejected: ";
+pub const EDITED: &str = "editing software in the file's metadata: ";
+
+/// Handles a batch; only the records worth retrying are reported as failures.
+pub async fn handle(app: &App, event: SqsEvent) -> SqsBatchResponse {
+    run_batch(event, app.settings.concurrency, |message| {
+        handle_message(app, message)
+    })
+    .await
+}
+
+async fn handle_message(app: &App, message: SqsMessage) -> RecordOutcome {
+    let body = message.body.unwrap_or_default();
+    let objects = match parse_notification(&body) {
+        Ok(Notification::Test) => return RecordOutcome::Done,
+        Ok(Notification::Objects(objects)) => objects,
+        // Left to fail alone: after the redrive count it waits in the DLQ (alarmed) for a person.
+        Err(e) => return RecordOutcome::Retry(e.to_string()),
+    };
+    for object in objects {
+        if let Err(Retry(reason)) = read_object(app, &object).await {
+            return RecordOutcome::Retry(reason);
+        }
+    }
+    RecordOutcome::Done
+}
+
+/// A failure worth another try (storage, S3, a throttled OCR engine).
+#[derive(Debug)]
+struct Retry(String);
+
+impl From<StoreError> for Retry {
+    fn from(e: StoreError) -> Self {
+        Retry(format!("store: {e}"))
+    }
+}
+
+async fn read_object(app: &App, object: &ObjectCreated) -> Result<(), Retry> {
+    if !object.event_name.starts_with("ObjectCreated") {
+        return Ok(());
+    }
+    let Ok(key) = decode_key(&object.raw_key) else {
+        tracing::error!("voucher object key is not valid URL-encoded UTF-8; skipped");
+        return Ok(());
+    };
+    let ids = match crate::event::parse_voucher_key(&key) {
+        Ok(ids) => ids,
+        Err(e) => {
+            // Not one of our keys: nothing to attach it to, and a retry would read the same key.
+            tracing::error!(error = %e, "object under vouchers/ that is not ours; skipped");
+            return Ok(());
+        }
+    };
+    let span = tracing::info_span!(
+        "voucher",
+        tenant_id = %ids.tenant_id,
+        voucher_id = %ids.voucher_id
+    );
+    let _entered = span.enter();
+
+    // A redelivered event: the voucher was read before; only make sure its rules were applied.
+    if let Some(existing) = app
+        .store
+        .get_voucher(&ids.tenant_id, &ids.order_id, &ids.voucher_id)
+        .await?
+    {
+        tracing::info!("voucher already read; re-applying its rules");
+        return apply(app, &existing).await;
+    }
+
+    let uploaded_at = object
+        .event_time
+        .unwrap_or_else(|| app.now())
+        .trunc_subsecs(0);
+    let bytes = match app
+        .files
+        .fetch(&object.bucket, &key, app.settings.max_bytes)
+        .await
+        .map_err(|e| Retry(e.to_string()))?
+    {
+        Fetched::Bytes(bytes) => bytes,
+        Fetched::Missing => {
+            tracing::warn!("voucher file is gone; skipped");
+            return Ok(());
+        }
+        Fetched::TooLarge { size, sha256 } => {
+            let voucher = rejected(
+                &ids,
+                &key,
+                uploaded_at,
+                sha256,
+                None,
+                format!(
+                    "the file has {size} bytes, more than the {} allowed",
+                    app.settings.max_bytes
+                ),
+            );
+            return store_and_apply(app, voucher).await;
+        }
+    };
+    let sha256 = sha256_hex(&bytes);
+    let Some(kind) = inspect::sniff(&bytes) else {
+        let voucher = rejected(
+            &ids,
+            &key,
+            uploaded_at,
+            sha256,
+            None,
+            "the file is not a JPEG, PNG or PDF".into(),
+        );
+        return store_and_apply(app, voucher).await;
+    };
+    let (perceptual_hash, mut signals) = if kind.is_image() {
+        let edited = inspect::editing_software(&bytes, kind)
+            .into_iter()
+            .map(|(place, value)| format!("{EDITED}{value} ({place})"))
+            .collect::<Vec<_>>();
+        (inspect::perceptual_hash(&bytes, kind), edited)
+    } else {
+        (None, Vec::new())
+    };
+    if kind.is_image() && perceptual_hash.is_none() {
+        signals.push("the image could not be decoded for its perceptual hash".into());
+    }
+
+    let document = StoredDocument {
+        bucket: &object.bucket,
+        key: &key,
+        bytes: &bytes,
+    };
+    let lines = match app.detector.detect_text(document).await {
+        Ok(lines) => lines,
+        Err(e) if e.is_retryable() => return Err(Retry(e.to_string())),
+        Err(e) => {
+            let reason = match &e {
+                OcrError::UnsupportedDocument(why) => {
+                    format!("the OCR engine cannot read this {}: {why}", kind_name(kind))
+                }
+                other => other.to_string(),
+            };
+            let mut voucher = rejected(&ids, &key, uploaded_at, sha256, perceptual_hash, reason);
+            voucher.warnings.extend(signals);
+            return store_and_apply(app, voucher).await;
+        }
+    };
+    let read = extract(&lines);
+    let mut warnings = read.warnings;
+    warnings.extend(signals);
+    let voucher = Voucher {
+        tenant_id: ids.tenant_id.clone(),
+        voucher_id: ids.voucher_id.clone(),
+        order_id: ids.order_id.clone(),
+        object_key: key.clone(),
+        sha256,
+        perceptual_hash,
+        uploaded_at,
+        fields: read.fields,
+        confidence_permille: read.confidence_permille,
+        warnings,
+    };
+    store_and_apply(app, voucher).await
+}
+
+fn kind_name(kind: FileKind) -> &'static str {
+    match kind {
+        FileKind::Jpeg => "JPEG",
+        FileKind::Png => "PNG",
+        FileKind::Pdf => "PDF",
+    }
+}
+
+fn rejected(
+    ids: &VoucherKey,
+    key: &str,
+    uploaded_at: DateTime<Utc>,
+    sha256: String,
+    perceptual_hash: Option<String>,
+    reason: String,
+) -> Voucher {
+    Voucher {
+        tenant_id: ids.tenant_id.clone(),
+        voucher_id: ids.voucher_id.clone(),
+        order_id: ids.order_id.clone(),
+        object_key: key.to_string(),
+        sha256,
+        perceptual_hash,
+        uploaded_at,
+        fields: VoucherFields::default(),
+        confidence_permille: 0,
+        warnings: vec![format!("{REJECTED}{reason}")],
+    }
+}
+
+async fn store_and_apply(app: &App, voucher: Voucher) -> Result<(), Retry> {
+    let stored = match app.store.put_voucher(&voucher).await? {
+        Created::New(v) => {
+            tracing::info!(
+                confidence_permille = v.confidence_permille,
+                "voucher stored"
+            );
+            v
+        }
+        // Another delivery got there first: its reading is the one that counts.
+        Created::AlreadyExisted(v) => v,
+    };
+    apply(app, &stored).await
+}
+
+/// The voucher rules of reconciliation.md that a single voucher can decide now. Every write is
+/// idempotent, so applying a voucher twice changes nothing.
+async fn apply(app: &App, voucher: &Voucher) -> Result<(), Retry> {
+    let store = &app.store;
+    let t = &voucher.tenant_id;
+    let order = store.get_order(t, &voucher.order_id).await?;
+    if order.is_none() {
+        tracing::warn!("voucher for an order that does not exist");
+    }
+    let order_cip = order.as_ref().and_then(|o| o.cip.clone());
+    let payments = match &order_cip {
+        Some(cip) => store.payments_for_cip(t, cip).await?,
+        None => Vec::new(),
+    };
+    let fields = &voucher.fields;
+    let operation = fields
+        .operation_number
+        .as_deref()
+        .and_then(|op| OperationNumber::parse(op).ok());
+    let mut raise = Raiser {
+        app,
+        voucher,
+        order_cip: order_cip.clone(),
+        operation: operation.clone(),
+    };
+
+    // UNREADABLE_VOUCHER: neither CIP nor operation number, or no amount (or no voucher at all).
+    if let Some(reason) = unreadable(voucher) {
+        raise
+            .on(
+                ExceptionKind::UnreadableVoucher,
+                &voucher.order_id,
+                format!("voucher {}: {reason}", voucher.voucher_id),
+            )
+            .await?;
+    }
+
+    // DUPLICATE_VOUCHER: the same file, or the same operation number, for another order.
+    for other in store.vouchers_by_sha256(t, &voucher.sha256).await? {
+        if other.order_id != voucher.order_id {
+            let (later, earlier) = later_and_earlier(voucher, &other);
+            raise
+                .on(
+                    ExceptionKind::DuplicateVoucher,
+                    &later.order_id,
+                    format!(
+                        "voucher {} is the same file as voucher {} of order {}",
+                        later.voucher_id, earlier.voucher_id, earlier.order_id
+                    ),
+                )
+                .await?;
+        }
+    }
+    if let Some(op) = &operation {
+        store.index_voucher_operation(voucher, op).await?;
+        for other in store.vouchers_by_operation_number(t, op).await? {
+            if other.order_id != voucher.order_id {
+                let (later, earlier) = later_and_earlier(voucher, &other);
+                raise
+                    .on(
+                        ExceptionKind::DuplicateVoucher,
+                        &later.order_id,
+                        format!(
+                            "voucher {} shows operation {op}, already shown by voucher {} of order {}",
+                            later.voucher_id, earlier.voucher_id, earlier.order_id
+                        ),
+                    )
+                    .await?;
+            }
+        }
+    }
+
+    // VOUCHER_MISMATCH: only what was read is compared.
+    if let Some(order) = &order {
+        let differences = mismatches(fields, order, &payments);
+        if !differences.is_empty() {
+            raise
+                .on(
+                    ExceptionKind::VoucherMismatch,
+                    &voucher.order_id,
+                    format!("voucher {}: {}", voucher.voucher_id, differences.join("; ")),
+                )
+                .await?;
+        }
+    }
+
+    // SUSPECTED_TAMPERING: editing software, or the same picture with other text.
+    let edited: Vec<&str> = voucher
+        .warnings
+        .iter()
+        .filter_map(|w| w.strip_prefix(EDITED))
+        .collect();
+    if !edited.is_empty() {
+        raise
+            .on(
+                ExceptionKind::SuspectedTampering,
+                &voucher.order_id,
+                format!(
+                    "voucher {} was saved by editing software: {}",
+                    voucher.voucher_id,
+                    edited.join(", ")
+                ),
+            )
+            .await?;
+    }
+    if let Some(hash) = &voucher.perceptual_hash {
+        let since = voucher.uploaded_at - app.settings.near_duplicate_window;
+        let recent = store
+            .recent_vouchers(t, since, app.settings.near_duplicate_limit)
+            .await?;
+        for other in &recent {
+            let near = other
+                .perceptual_hash
+                .as_deref()
+                .and_then(|h| inspect::hash_distance(hash, h))
+                .is_some_and(|d| d <= app.settings.near_duplicate_bits);
+            if other.voucher_id != voucher.voucher_id
+                && other.sha256 != voucher.sha256
+                && near
+                && fields_differ(&voucher.fields, &other.fields)
+            {
+                let (later, earlier) = later_and_earlier(voucher, other);
+                raise
+                    .on(
+                        ExceptionKind::SuspectedTampering,
+                        &later.order_id,
+                        format!(
+                            "voucher {} is nearly the same picture as voucher {} of order {}, with other text",
+                            later.voucher_id, earlier.voucher_id, earlier.order_id
+                        ),
+                    )
+                    .await?;
+            }
+        }
+    }
+
+    // No payment yet: have the reconcile worker ask the gateway once the grace has passed.
+    if let (Some(cip), true) = (order_cip, payments.is_empty()) {
+        let lookup = StatusLookup {
+            tenant_id: t.clone(),
+            order_id: voucher.order_id.clone(),
+            cip,
+            due_at: voucher.uploaded_at + app.settings.voucher_grace,
+            voucher_id: voucher.voucher_id.clone(),
+            requested_at: app.now().trunc_subsecs(0),
+        };
+        if let Created::New(l) = store.schedule_status_lookup(&lookup).await? {
+            tracing::info!(due_at = %l.due_at, "status lookup scheduled");
+        }
+    }
+    Ok(())
+}
+
+struct Raiser<'a> {
+    app: &'a App,
+    voucher: &'a Voucher,
+    order_cip: Option<Cip>,
+    operation: Option<OperationNumber>,
+}
+
+impl Raiser<'_> {
+    async fn on(
+        &mut self,
+        kind: ExceptionKind,
+        order_id: &OrderId,
+        detail: String,
+    ) -> Result<(), Retry> {
+        let ours = *order_id == self.voucher.order_id;
+        let key = ExceptionKey {
+            kind,
+            order_id: Some(order_id.clone()),
+            cip: if ours { self.order_cip.clone() } else { None },
+            operation_number: self.operation.clone(),
+        };
+        let record = ExceptionRecord::open(
+            self.voucher.tenant_id.clone(),
+            key,
+            detail,
+            self.app.now().trunc_subsecs(0),
+        );
+        if let Created::New(r) = self.app.store.raise_exception(&record).await? {
+            tracing::info!(kind = %r.kind, exception_id = r.exception_id, "exception raised");
+        }
+        Ok(())
+    }
+}
+
+fn unreadable(voucher: &Voucher) -> Option<String> {
+    if let Some(reason) = voucher
+        .warnings
+        .iter()
+        .find_map(|w| w.strip_prefix(REJECTED))
+    {
+        return Some(reason.to_string());
+    }
+    let f = &voucher.fields;
+    if f.cip.is_none() && f.operation_number.is_none() {
+        Some("OCR found neither a CIP nor an operation number".into())
+    } else if f.amount.is_none() {
+        Some("OCR found no amount".into())
+    } else {
+        None
+    }
+}
+
+/// The later upload of two (the one the duplicate is raised on); on a tie, the one being read now.
+fn later_and_earlier<'a>(current: &'a Voucher, other: &'a Voucher) -> (&'a Voucher, &'a Voucher) {
+    if other.uploaded_at > current.uploaded_at {
+        (other, current)
+    } else {
+        (current, other)
+    }
+}
+
+/// Codes compared as the numbers they are when both are digits (`000123` = `123`).
+fn same_code(a: &str, b: &str) -> bool {
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit());
+    if digits(a) && digits(b) {
+        a.trim_start_matches('0') == b.trim_start_matches('0')
+    } else {
+        a.eq_ignore_ascii_case(b)
+    }
+}
+
+fn mismatches(fields: &VoucherFields, order: &Order, payments: &[Payment]) -> Vec<String> {
+    let mut out = Vec::new();
+    if let (Some(read), Some(cip)) = (&fields.cip, &order.cip) {
+        if !same_code(read, cip.as_str()) {
+            out.push(format!("CIP {read} read, the order's is {cip}"));
+        }
+    }
+    let expected: Currency = order.amount.currency();
+    if let Some(read) = fields.currency {
+        if read != expected {
+            out.push(format!("currency {read} read, the order's is {expected}"));
+        }
+    }
+    // Amounts are compared only in the order's currency (a different one is reported above).
+    if fields.currency.is_none_or(|c| c == expected) {
+        if let Some(read) = fields.amount.as_deref() {
+            match read.parse::<Decimal>() {
+                Ok(amount) if amount != order.amount.amount() => out.push(format!(
+                    "amount {read} read, the order's is {}",
+                    order.amount.amount_string()
+                )),
+                _ => {}
+            }
+        }
+    }
+    if let Some(read) = &fields.operation_number {
+        if !payments.is_empty()
+            && !payments
+                .iter()
+                .any(|p| same_code(read, p.operation_number.as_str()))
+        {
+            out.push(format!(
+                "operation {read} read, the order's payment shows another"
+            ));
+        }
+    }
+    out
+}
+
+/// Two readings that disagree on something both read.
+fn fields_differ(a: &VoucherFields, b: &VoucherFields) -> bool {
+    let differ = |x: &Option<String>, y: &Option<String>| match (x, y) {
+        (Some(x), Some(y)) => !same_code(x, y),
+        _ => false,
+    };
+    differ(&a.cip, &b.cip)
+        || differ(&a.operation_number, &b.operation_number)
+        || differ(&a.amount, &b.amount)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_compare_as_numbers() {
+        assert!(same_code("000123", "123"));
+        assert!(!same_code("123", "1234"));
+        assert!(same_code("ab12", "AB12"));
+    }
+
+    #[test]
+    fn a_field_not_read_is_never_a_difference() {
+        let read = VoucherFields {
+            cip: Some("1".into()),
+            ..Default::default()
+        };
+        assert!(!fields_differ(&read, &VoucherFields::default()));
+        let other = VoucherFields {
+            cip: Some("2".into()),
+            ..Default::default()
+        };
+        assert!(fields_differ(&read, &other));
+    }
+}
