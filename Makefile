@@ -4,10 +4,11 @@ SHELL := /bin/bash
 
 CARGO ?= cargo
 
-.PHONY: help demo test lint deps-apt emulator-up emulator-down
+.PHONY: help demo dev test lint deps-apt emulator-up emulator-down
 
 help:
-	@echo "make demo   run cuadre locally (AWS emulator with the template's resources)"
+	@echo "make demo   run cuadre locally and play a merchant's story through its API"
+	@echo "make dev    run the local platform (cuadre dev) until Ctrl-C"
 	@echo "make test   run every test (starts the AWS emulator itself)"
 	@echo "make lint   cargo fmt --check, clippy -D warnings, cfn-lint"
 
@@ -22,10 +23,11 @@ emulator-down:
 	@infra/local-aws down
 
 demo: deps-apt
-	@infra/local-aws up
-	@echo
-	@echo "The AWS emulator is running with the resources of template.yaml (see .local/aws.env)."
-	@echo "Stop it with: infra/local-aws down"
+	@infra/local-aws up -q
+	@$(CARGO) run -q -p cuadre -- demo
+
+dev: deps-apt
+	@$(CARGO) run -q -p cuadre -- dev
 
 test: deps-apt
 	@infra/local-aws up >/dev/null

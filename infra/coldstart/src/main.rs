@@ -40,9 +40,18 @@ const ENV: [(&str, &str); 9] = [
     ("TABLE_NAME", "cuadre-table"),
     ("VOUCHERS_BUCKET", "cuadre-vouchers"),
     ("REPORTS_BUCKET", "cuadre-reports"),
-    ("VOUCHER_UPLOADS_QUEUE_URL", "http://127.0.0.1:9/q/voucher-uploads"),
-    ("MERCHANT_NOTIFICATIONS_QUEUE_URL", "http://127.0.0.1:9/q/merchant-notifications"),
-    ("RECONCILE_JOBS_QUEUE_URL", "http://127.0.0.1:9/q/reconcile-jobs"),
+    (
+        "VOUCHER_UPLOADS_QUEUE_URL",
+        "http://127.0.0.1:9/q/voucher-uploads",
+    ),
+    (
+        "MERCHANT_NOTIFICATIONS_QUEUE_URL",
+        "http://127.0.0.1:9/q/merchant-notifications",
+    ),
+    (
+        "RECONCILE_JOBS_QUEUE_URL",
+        "http://127.0.0.1:9/q/reconcile-jobs",
+    ),
     ("PAGOEFECTIVO_BASE_URL", "http://127.0.0.1:9"),
     ("AWS_ENDPOINT_URL", "http://127.0.0.1:9"),
     ("BUYER_EMAIL_FROM", "pagos@cuadre.test"),
@@ -50,7 +59,9 @@ const ENV: [(&str, &str); 9] = [
 
 /// Starts the binary once; the time until its first `next` request reaches the stub.
 async fn one_start(binary: &PathBuf) -> Result<Duration, String> {
-    let listener = TcpListener::bind("127.0.0.1:0").await.map_err(|e| e.to_string())?;
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|e| e.to_string())?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let started = Instant::now();
     let mut child = tokio::process::Command::new(binary)
@@ -77,13 +88,21 @@ async fn one_start(binary: &PathBuf) -> Result<Duration, String> {
         let elapsed = started.elapsed();
         let request = String::from_utf8_lossy(&buf[..n]).to_string();
         if !request.contains("/runtime/invocation/next") {
-            return Err(format!("unexpected first request: {}", request.lines().next().unwrap_or("")));
+            return Err(format!(
+                "unexpected first request: {}",
+                request.lines().next().unwrap_or("")
+            ));
         }
         let _ = socket.shutdown().await;
         Ok(elapsed)
     })
     .await
-    .map_err(|_| format!("{} never asked for an invocation (did init fail?)", binary.display()))?;
+    .map_err(|_| {
+        format!(
+            "{} never asked for an invocation (did init fail?)",
+            binary.display()
+        )
+    })?;
     let _ = child.kill().await;
     accepted
 }
@@ -94,7 +113,9 @@ async fn main() -> Result<(), String> {
     let mut rows = Vec::new();
     for name in &args.binaries {
         let path = args.bin_dir.join(name);
-        let size = std::fs::metadata(&path).map_err(|e| format!("{}: {e}", path.display()))?.len();
+        let size = std::fs::metadata(&path)
+            .map_err(|e| format!("{}: {e}", path.display()))?
+            .len();
         let mut times = Vec::with_capacity(args.runs);
         for _ in 0..args.runs {
             times.push(one_start(&path).await?);

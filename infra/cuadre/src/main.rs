@@ -27,6 +27,8 @@ macro_rules! errln {
 }
 
 mod context;
+mod demo;
+mod dev;
 mod reconcile;
 mod sandbox;
 mod tenant;
@@ -65,6 +67,12 @@ enum Command {
     Scenario(reconcile::ScenarioArgs),
     /// Read vouchers: print the fields a voucher shows.
     Voucher(voucher::VoucherArgs),
+    /// Run cuadre locally until Ctrl-C: AWS emulator, PagoEfectivo sandbox, and the functions'
+    /// own handlers behind the template's routes, queues and schedules.
+    Dev(dev::DevArgs),
+    /// Tell the demo story against a fresh local platform and print the orders; exit 0 only if it
+    /// came out as expected.
+    Demo(demo::DemoArgs),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -79,6 +87,10 @@ enum CliError {
     Reconcile(#[from] reconcile::ReconcileError),
     #[error(transparent)]
     Voucher(#[from] voucher::VoucherError),
+    #[error(transparent)]
+    Dev(#[from] dev::DevError),
+    #[error(transparent)]
+    Demo(#[from] demo::DemoError),
 }
 
 async fn run(command: Command) -> Result<(), CliError> {
@@ -86,9 +98,11 @@ async fn run(command: Command) -> Result<(), CliError> {
         Command::Tenant(args) => tenant::run(args).await?,
         Command::Sandbox(args) => sandbox::run(args).await?,
         Command::Webhook(args) => webhook::run(args).await?,
+        Command::Dev(args) => dev::run(args).await?,
+        Command::Demo(args) => demo::run(args).await?,
         Command::Reconcile(args) => reconcile::run(args)?,
         Command::Scenario(args) => reconcile::run_scenario(args)?,
-        Command::Voucher(args) => voucher::run(args)?,
+        Command::Voucher(args) => voucher::run(args).await?,
     }
     Ok(())
 }
@@ -110,6 +124,9 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing(match cli.command {
         Command::Sandbox(_) => "warn,cuadre_gateway=info",
+        Command::Dev(_) => {
+            "warn,cuadre_platform=info,cuadre_gateway=info,issue_code=info,buyer_page=info"
+        }
         _ => "warn",
     });
     match run(cli.command).await {

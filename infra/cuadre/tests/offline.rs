@@ -150,3 +150,15 @@ fn a_file_that_is_not_a_textract_response_is_a_clear_error() {
     assert!(String::from_utf8_lossy(&run.stderr).contains("photo.json"));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn an_image_that_is_not_an_image_is_refused_before_ocr() {
+    let dir = std::env::temp_dir().join(format!("cuadre-cli-img-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = dir.join("voucher.jpg");
+    std::fs::write(&f, "%PDF-1.4 not a photo").unwrap();
+    let run = cuadre(&["voucher", "extract", "--image", f.to_str().unwrap()]);
+    assert!(!run.status.success());
+    assert!(String::from_utf8_lossy(&run.stderr).contains("not a JPEG or PNG"));
+    std::fs::remove_dir_all(&dir).ok();
+}

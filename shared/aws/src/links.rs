@@ -104,7 +104,10 @@ impl cuadre_core::store::ObjectListing for S3Links {
                 let Some(key) = object.key() else { continue };
                 out.push(cuadre_core::store::StoredObject {
                     key: key.to_string(),
-                    size: object.size().and_then(|s| u64::try_from(s).ok()).unwrap_or(0),
+                    size: object
+                        .size()
+                        .and_then(|s| u64::try_from(s).ok())
+                        .unwrap_or(0),
                     last_modified: object
                         .last_modified()
                         .and_then(|t| DateTime::<Utc>::from_timestamp(t.secs(), t.subsec_nanos())),

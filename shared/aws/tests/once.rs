@@ -16,23 +16,35 @@ async fn a_key_is_claimed_by_one_holder_and_done_once() {
     );
     // While a's lease runs, nobody else gets it, and b cannot release a's claim.
     assert_eq!(
-        store.claim_once(&t, key, "b", now + 10, now + 70).await.unwrap(),
+        store
+            .claim_once(&t, key, "b", now + 10, now + 70)
+            .await
+            .unwrap(),
         OnceClaim::Held
     );
     store.release_once(&t, key, "b").await.unwrap();
     assert_eq!(
-        store.claim_once(&t, key, "b", now + 10, now + 70).await.unwrap(),
+        store
+            .claim_once(&t, key, "b", now + 10, now + 70)
+            .await
+            .unwrap(),
         OnceClaim::Held
     );
     // a gives it back after a failure: b may take it at once.
     store.release_once(&t, key, "a").await.unwrap();
     assert_eq!(
-        store.claim_once(&t, key, "b", now + 11, now + 71).await.unwrap(),
+        store
+            .claim_once(&t, key, "b", now + 11, now + 71)
+            .await
+            .unwrap(),
         OnceClaim::Claimed
     );
     // b dies holding it; after the lease, c takes over.
     assert_eq!(
-        store.claim_once(&t, key, "c", now + 72, now + 132).await.unwrap(),
+        store
+            .claim_once(&t, key, "c", now + 72, now + 132)
+            .await
+            .unwrap(),
         OnceClaim::Claimed
     );
     store.complete_once(&t, key, now + 80).await.unwrap();
@@ -40,7 +52,10 @@ async fn a_key_is_claimed_by_one_holder_and_done_once() {
     store.release_once(&t, key, "c").await.unwrap();
     for later in [now + 90, now + 1_000_000] {
         assert_eq!(
-            store.claim_once(&t, key, "d", later, later + 60).await.unwrap(),
+            store
+                .claim_once(&t, key, "d", later, later + 60)
+                .await
+                .unwrap(),
             OnceClaim::Done
         );
     }

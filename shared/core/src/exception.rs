@@ -323,7 +323,10 @@ mod tests {
             done.acknowledge("bob".into(), None, later),
             Err(ExceptionStatusError::AlreadyResolved { .. })
         ));
-        assert!(rec.resolve("x".into(), "n".into(), later).is_ok(), "open may be resolved directly");
+        assert!(
+            rec.resolve("x".into(), "n".into(), later).is_ok(),
+            "open may be resolved directly"
+        );
         assert_eq!(
             "ACKNOWLEDGED".parse::<ExceptionStatus>().unwrap(),
             ExceptionStatus::Acknowledged

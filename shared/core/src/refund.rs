@@ -278,7 +278,9 @@ mod tests {
     fn each_move_records_its_time_and_keeps_the_last_note() {
         let r = refund("10.00", Requested);
         let later = r.requested_at + chrono::Duration::hours(1);
-        let paid = r.moved_to(PaidOut, Some("transfer 123".into()), later).unwrap();
+        let paid = r
+            .moved_to(PaidOut, Some("transfer 123".into()), later)
+            .unwrap();
         assert_eq!(paid.paid_out_at, Some(later));
         assert_eq!(paid.note.as_deref(), Some("transfer 123"));
         let done = paid.moved_to(Completed, None, later).unwrap();

@@ -517,8 +517,11 @@ pub trait RefundStore: Send + Sync {
     /// conditional on `order` being what is stored), so two requests racing for the same paid money
     /// cannot both pass the refundable check. `Conflict` when the order changed since it was read
     /// (read it and its refunds again) or the refund id is taken.
-    async fn request_refund(&self, order: &Order, refund: &crate::refund::Refund)
-        -> Result<Order, StoreError>;
+    async fn request_refund(
+        &self,
+        order: &Order,
+        refund: &crate::refund::Refund,
+    ) -> Result<Order, StoreError>;
     async fn get_refund(
         &self,
         tenant_id: &TenantId,

@@ -1888,7 +1888,11 @@ mod merchant_api {
 
     #[async_trait]
     impl RefundStore for DynamoStore {
-        async fn request_refund(&self, order: &Order, refund: &Refund) -> Result<Order, StoreError> {
+        async fn request_refund(
+            &self,
+            order: &Order,
+            refund: &Refund,
+        ) -> Result<Order, StoreError> {
             if order.tenant_id != refund.tenant_id || order.order_id != refund.order_id {
                 return Err(StoreError::Conflict(
                     "a refund belongs to its own order".into(),

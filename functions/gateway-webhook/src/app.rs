@@ -1,0 +1,86 @@
+//! The handler's dependencies, all behind traits so the same handler runs in Lambda, in the local
+//! platform and in tests.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, Utc};
+use cuadre_core::events::MerchantEvent;
+use cuadre_core::store::{ExceptionStore, OrderStore, PaymentOutbox, PaymentStore, TenantStore};
+use cuadre_lambda::secrets::SecretCache;
+
+/// Everything the handler reads and writes in the table.
+pub trait Store: TenantStore + OrderStore + PaymentStore + PaymentOutbox + ExceptionStore {}
+
+impl<T> Store for T where T: TenantStore + OrderStore + PaymentStore + PaymentOutbox + ExceptionStore
+{}
+
+/// A notification as it is archived: the exact bytes received, with what proves them.
+#[derive(Debug, Clone, Copy)]
+pub struct ArchivedNotification<'a> {
+    pub key: &'a str,
+    pub body: &'a [u8],
+    pub signature: &'a str,
+    pub received_at: DateTime<Utc>,
+}
+
+/// A failure of the archive or the queue (always worth a retry by the sender).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct SinkError(pub String);
+
+/// Where raw signed notifications are kept (S3, `webhooks/` of the vouchers bucket).
+#[async_trait]
+pub trait Archive: Send + Sync {
+    async fn put(&self, object: ArchivedNotification<'_>) -> Result<(), SinkError>;
+}
+
+/// Where merchant events go (the notifications queue; the body of each message is the event).
+#[async_trait]
+pub trait EventQueue: Send + Sync {
+    /// Sends every event or fails (a partial failure is a failure: the caller sends all again,
+    /// receivers de-duplicate by `event_id`).
+    async fn send(&self, events: &[MerchantEvent]) -> Result<(), SinkError>;
+}
+
+pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Larger bodies are refused with 413 before anything else is done.
+    pub max_body_bytes: usize,
+    /// How long the request that records a payment holds its pending events before another may send them.
+    pub events_lease: Duration,
+    /// How long a repeated notification waits for the holder of the lease before answering 503.
+    pub wait_for_holder: Duration,
+    /// Conditional order writes tried before giving up on a busy order.
+    pub order_write_attempts: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            max_body_bytes: 64 * 1024,
+            events_lease: Duration::seconds(5),
+            wait_for_holder: Duration::seconds(6),
+            order_write_attempts: 5,
+        }
+    }
+}
+
+/// Cheap to clone: built once per container.
+#[derive(Clone)]
+pub struct App {
+    pub store: Arc<dyn Store>,
+    pub secrets: Arc<SecretCache>,
+    pub archive: Arc<dyn Archive>,
+    pub events: Arc<dyn EventQueue>,
+    pub settings: Settings,
+    pub clock: Clock,
+}
+
+impl App {
+    pub fn now(&self) -> DateTime<Utc> {
+        (self.clock)()
+    }
+}

@@ -1,0 +1,573 @@
+//! `POST /v1/webhooks/pagoefectivo/{tenant_id}`: verify, archive, record once, apply the rules,
+//! queue the merchant events, answer.
+
+use chrono::{DateTime, Utc};
+use cuadre_core::events::{EventType, MerchantEvent};
+use cuadre_core::records::sha256_hex;
+use cuadre_core::store::{Created, PaymentEvents, StoreError};
+use cuadre_core::time::{format_lima, lima_date};
+use cuadre_core::{
+    ExceptionRecord, OperationNumber, Order, OrderId, OrderStatus, Payment, PaymentSource, Tenant,
+    TenantId,
+};
+use cuadre_gateway::notification::verify_notification;
+use cuadre_gateway::Notification;
+use cuadre_lambda::problem::{json_response, FieldError, Problem};
+use lambda_http::http::{HeaderMap, Method, StatusCode};
+use lambda_http::{Body, Request, Response};
+use serde_json::{json, Value};
+
+use crate::app::{App, ArchivedNotification};
+use crate::rules::{self, PaymentFacts};
+
+const ROUTE: &str = "/v1/webhooks/pagoefectivo/";
+/// `PE-Signature`, as `http` stores header names (lowercase); lookups ignore case.
+const SIGNATURE: &str = "pe-signature";
+
+/// Answers one delivery; every failure is a problem+json response.
+pub async fn handle(app: &App, req: Request) -> Response<Body> {
+    match receive(app, req).await {
+        Ok(response) => response,
+        Err(problem) => problem.into_response(),
+    }
+}
+
+async fn receive(app: &App, req: Request) -> Result<Response<Body>, Problem> {
+    let received_at = app.now();
+    let path = req.uri().path();
+    // Behind a named API stage the path carries a prefix; the route is what follows it.
+    let tenant_segment = path
+        .find(ROUTE)
+        .map(|at| path[at + ROUTE.len()..].trim_end_matches('/'))
+        .filter(|rest| !rest.is_empty() && !rest.contains('/'))
+        .ok_or_else(|| Problem::not_found(format!("no route for {path}")))?;
+    if req.method() != Method::POST {
+        return Err(Problem::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method-not-allowed",
+            "Method not allowed",
+            format!("{} is not supported here; the gateway POSTs", req.method()),
+        ));
+    }
+    // lambda_http has already decoded API Gateway's base64: these are the bytes the gateway signed.
+    let body: &[u8] = req.body().as_ref();
+    if body.len() > app.settings.max_body_bytes {
+        return Err(Problem::payload_too_large(app.settings.max_body_bytes));
+    }
+    let (tenant, signature) = authenticate(app, tenant_segment, req.headers(), body).await?;
+
+    let notification = Notification::parse(body)
+        .map_err(|e| Problem::bad_request(format!("the notification could not be read: {e}")))?;
+    let key = archive_key(&tenant.tenant_id, received_at, &notification, body);
+    let archived = ArchivedNotification {
+        key: &key,
+        body,
+        signature: &signature,
+        received_at,
+    };
+
+    if !notification.is_paid() {
+        // Nothing to act on (cip.expired, cip.refunded, …): kept as received, acknowledged.
+        archive(app, archived).await?;
+        tracing::info!(
+            tenant = %tenant.tenant_id,
+            cip = %notification.data.cip,
+            event_type = %notification.event_type,
+            "notification archived"
+        );
+        return Ok(json_response(
+            StatusCode::OK,
+            &json!({"received": true, "status": "archived", "event_type": notification.event_type}),
+        ));
+    }
+
+    let amount = notification
+        .money()
+        .map_err(|e| Problem::validation(vec![FieldError::new("data.amount", e.to_string())]))?;
+    let operation_number = match &notification.operation_number {
+        Some(op) => op.clone(),
+        None => stand_in_operation(body)?,
+    };
+    let paid_at = notification.data.payment_date.unwrap_or(received_at);
+
+    // The archive and the order lookup do not depend on each other.
+    let (archived, order) = futures::join!(
+        archive(app, archived),
+        order_for(app, &tenant.tenant_id, &notification)
+    );
+    archived?;
+    let order = order.map_err(store_problem)?;
+
+    let payment = Payment {
+        tenant_id: tenant.tenant_id.clone(),
+        cip: notification.data.cip.clone(),
+        operation_number,
+        amount,
+        paid_at,
+        received_at,
+        order_id: order.as_ref().map(|o| o.order_id.clone()),
+        source: PaymentSource::Notification,
+        raw_ref: Some(key.clone()),
+    };
+    let lease_until = received_at + app.settings.events_lease;
+    let (created, events) = app
+        .store
+        .record_payment_pending(&payment, lease_until)
+        .await
+        .map_err(store_problem)?;
+    let status = match created {
+        Created::New(payment) => {
+            follow_up(app, &tenant, &payment, order, false).await?;
+            tracing::info!(
+                tenant = %tenant.tenant_id,
+                cip = %payment.cip,
+                operation_number = %payment.operation_number,
+                order = payment.order_id.as_ref().map(OrderId::as_str).unwrap_or("-"),
+                "payment recorded"
+            );
+            "recorded"
+        }
+        Created::AlreadyExisted(stored) => {
+            let other_time = notification
+                .data
+                .payment_date
+                .is_some_and(|t| t.timestamp() != stored.paid_at.timestamp());
+            if stored.amount != payment.amount || other_time {
+                tracing::warn!(
+                    tenant = %tenant.tenant_id,
+                    cip = %stored.cip,
+                    operation_number = %stored.operation_number,
+                    "a repeated notification differs from the recorded payment; the first one stands"
+                );
+            }
+            if let PaymentEvents::Pending { lease_until } = events {
+                finish_pending(app, &tenant, &stored, lease_until).await?;
+            }
+            "already_recorded"
+        }
+    };
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({
+            "received": true,
+            "status": status,
+            "cip": payment.cip,
+            "operation_number": payment.operation_number,
+        }),
+    ))
+}
+
+/// The tenant of the URL, if the signature is its gateway secret key's. Every way of failing
+/// (unknown tenant, no or wrong signature) answers the same 401.
+async fn authenticate(
+    app: &App,
+    tenant_segment: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(Tenant, String), Problem> {
+    let refused = || {
+        Problem::unauthorized(
+            "the notification is not signed (PE-Signature) with this merchant's PagoEfectivo secret key",
+        )
+    };
+    let signature = headers
+        .get(SIGNATURE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .ok_or_else(refused)?;
+    let tenant_id = TenantId::parse(tenant_segment).map_err(|_| refused())?;
+    let tenant = app
+        .store
+        .get_tenant(&tenant_id)
+        .await
+        .map_err(store_problem)?
+        .ok_or_else(refused)?;
+    let secret = match app.secrets.get(&tenant.secret_ref).await {
+        Ok(secret) => secret,
+        Err(StoreError::NotFound(_)) => {
+            tracing::error!(tenant = %tenant.tenant_id, "the tenant's gateway secret key is missing");
+            return Err(refused());
+        }
+        Err(e) => return Err(store_problem(e)),
+    };
+    if !verify_notification(secret.as_bytes(), body, signature) {
+        tracing::warn!(tenant = %tenant.tenant_id, "notification with a wrong signature refused");
+        return Err(refused());
+    }
+    Ok((tenant, signature.to_string()))
+}
+
+/// `webhooks/{tenant}/{yyyy-mm-dd}/{cip}-{operation}-{sha256 prefix}.json`, the day being Lima's.
+fn archive_key(
+    tenant: &TenantId,
+    received_at: DateTime<Utc>,
+    notification: &Notification,
+    body: &[u8],
+) -> String {
+    let operation: String = notification
+        .operation_number
+        .as_ref()
+        .map(OperationNumber::as_str)
+        .unwrap_or("none")
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!(
+        "webhooks/{tenant}/{}/{}-{operation}-{}.json",
+        lima_date(received_at).format("%Y-%m-%d"),
+        notification.data.cip,
+        &sha256_hex(body)[..16]
+    )
+}
+
+async fn archive(app: &App, object: ArchivedNotification<'_>) -> Result<(), Problem> {
+    app.archive.put(object).await.map_err(|e| {
+        tracing::error!(error = %e, "could not archive the notification");
+        unavailable("the notification could not be archived; send it again")
+    })
+}
+
+/// The contract allows an empty operation number. A payment still needs an identity: the body's
+/// hash stands in (`~` and 13 hex digits), so the gateway's retry of the same bytes is the same payment.
+fn stand_in_operation(body: &[u8]) -> Result<OperationNumber, Problem> {
+    OperationNumber::parse(&format!("~{}", &sha256_hex(body)[..13]))
+        .map_err(|_| Problem::internal())
+}
+
+/// The order the notification's CIP belongs to; else the order named by its `transactionCode` when
+/// that order's code was never recorded (the gateway call timed out).
+async fn order_for(
+    app: &App,
+    tenant: &TenantId,
+    notification: &Notification,
+) -> Result<Option<Order>, StoreError> {
+    if let Some(order) = app
+        .store
+        .find_order_by_cip(tenant, &notification.data.cip)
+        .await?
+    {
+        return Ok(Some(order));
+    }
+    let Some(order_id) = notification
+        .data
+        .transaction_code
+        .as_deref()
+        .and_then(|code| OrderId::parse(code).ok())
+    else {
+        return Ok(None);
+    };
+    Ok(app
+        .store
+        .get_order(tenant, &order_id)
+        .await?
+        .filter(rules::adopts_unrecorded_code))
+}
+
+/// A repeated notification found the payment recorded but its events not yet sent: wait for the
+/// request holding them, or take them over when its lease has ended (it crashed).
+async fn finish_pending(
+    app: &App,
+    tenant: &Tenant,
+    payment: &Payment,
+    mut lease_until: DateTime<Utc>,
+) -> Result<(), Problem> {
+    let give_up = app.now() + app.settings.wait_for_holder;
+    let mut pause = std::time::Duration::from_millis(25);
+    loop {
+        let now = app.now();
+        if lease_until < now {
+            let claimed = app
+                .store
+                .claim_payment_events(
+                    &tenant.tenant_id,
+                    &payment.cip,
+                    &payment.operation_number,
+                    now,
+                    now + app.settings.events_lease,
+                )
+                .await
+                .map_err(store_problem)?;
+            if claimed {
+                tracing::warn!(
+                    tenant = %tenant.tenant_id,
+                    cip = %payment.cip,
+                    operation_number = %payment.operation_number,
+                    "taking over the unsent events of a recorded payment"
+                );
+                return follow_up(app, tenant, payment, None, true).await;
+            }
+        } else if now >= give_up {
+            return Err(unavailable(
+                "this payment is recorded and its follow-up is still running; send the notification again",
+            ));
+        }
+        let until_lease = (lease_until - now).to_std().unwrap_or_default();
+        tokio::time::sleep(
+            pause
+                .min(until_lease)
+                .max(std::time::Duration::from_millis(5)),
+        )
+        .await;
+        pause = (pause * 2).min(std::time::Duration::from_millis(500));
+        match app
+            .store
+            .payment_events(&tenant.tenant_id, &payment.cip, &payment.operation_number)
+            .await
+            .map_err(store_problem)?
+        {
+            None | Some(PaymentEvents::Sent) => return Ok(()),
+            Some(PaymentEvents::Pending { lease_until: l }) => lease_until = l,
+        }
+    }
+}
+
+/// Everything after the payment is recorded: the order becomes PAID, exceptions are raised, the
+/// events are queued and the outbox marker cleared. Safe to run again for the same payment
+/// (`resend`: a holder that crashed may have raised exceptions whose events it never sent).
+/// `known_order` is the payment's order as just read, if the caller has it (else it is read).
+async fn follow_up(
+    app: &App,
+    tenant: &Tenant,
+    payment: &Payment,
+    known_order: Option<Order>,
+    resend: bool,
+) -> Result<(), Problem> {
+    let t = &tenant.tenant_id;
+    let order = match (&payment.order_id, known_order) {
+        (Some(id), Some(order)) if &order.order_id == id => Some(order),
+        (Some(id), _) => app.store.get_order(t, id).await.map_err(store_problem)?,
+        (None, _) => None,
+    };
+    let (order, moved) = match order {
+        Some(current) => {
+            let (order, moved) = settle_order(app, current, payment).await?;
+            (Some(order), moved)
+        }
+        None => (None, false),
+    };
+    // The payment that moved its order to PAID is its first; an orphan has no order to be paid
+    // twice. Any other payment is weighed against all of its CIP's (read strongly consistent: of
+    // two racing payments, the later reader sees both).
+    let cip_payments = if moved || order.is_none() {
+        vec![payment.clone()]
+    } else {
+        app.store
+            .payments_for_cip_consistent(t, &payment.cip)
+            .await
+            .map_err(store_problem)?
+    };
+    let decision = rules::decide(&PaymentFacts {
+        payment,
+        order: order.as_ref(),
+        cip_payments: &cip_payments,
+        high_value_thresholds: &tenant.high_value_thresholds,
+    });
+
+    let now = app.now();
+    let mut events = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for raised in decision.exceptions {
+        if !seen.insert(raised.key.id()) {
+            continue;
+        }
+        let record = ExceptionRecord::open(t.clone(), raised.key, raised.detail, now);
+        match app
+            .store
+            .raise_exception(&record)
+            .await
+            .map_err(store_problem)?
+        {
+            Created::New(record) => {
+                tracing::info!(tenant = %t, exception = %record.exception_id, "exception raised");
+                events.push(exception_opened(&record));
+            }
+            Created::AlreadyExisted(record) if resend => events.push(exception_opened(&record)),
+            Created::AlreadyExisted(_) => {}
+        }
+    }
+    if let (true, Some(order)) = (decision.first_payment, &order) {
+        events.insert(0, order_paid(order, payment));
+    }
+
+    if !events.is_empty() {
+        app.events.send(&events).await.map_err(|e| {
+            tracing::error!(error = %e, "could not queue the merchant events; they stay pending");
+            unavailable("the payment is recorded but its follow-up could not be queued; send the notification again")
+        })?;
+    }
+    if let Err(e) = app
+        .store
+        .mark_payment_events_sent(t, &payment.cip, &payment.operation_number)
+        .await
+    {
+        // The events are on the queue; at worst they are sent again under the same ids.
+        tracing::warn!(error = %e, "could not clear the payment's outbox marker");
+    }
+    Ok(())
+}
+
+/// Moves the order to PAID (and records the CIP on an order that adopts it), by conditional
+/// writes: on a lost race the order is read again and the move re-decided. Says whether this
+/// call moved it to PAID.
+async fn settle_order(
+    app: &App,
+    mut current: Order,
+    payment: &Payment,
+) -> Result<(Order, bool), Problem> {
+    for _ in 0..app.settings.order_write_attempts {
+        let adopt = current.cip.is_none();
+        let pay = rules::payable(current.status);
+        if !adopt && !pay {
+            return Ok((current, false));
+        }
+        let result = if adopt {
+            let next = Order {
+                cip: Some(payment.cip.clone()),
+                status: if pay {
+                    OrderStatus::Paid
+                } else {
+                    current.status
+                },
+                ..current.clone()
+            };
+            app.store.replace_order(&current, &next).await
+        } else {
+            app.store
+                .transition_order(&current, OrderStatus::Paid)
+                .await
+        };
+        match result {
+            Ok(stored) => return Ok((stored, pay)),
+            Err(StoreError::Conflict(_)) => {
+                current = app
+                    .store
+                    .get_order(&current.tenant_id, &current.order_id)
+                    .await
+                    .map_err(store_problem)?
+                    .ok_or_else(|| {
+                        tracing::error!(order = %current.order_id, "an order with a payment vanished");
+                        Problem::internal()
+                    })?;
+            }
+            Err(e) => return Err(store_problem(e)),
+        }
+    }
+    Err(unavailable(
+        "the order is being changed by others; send the notification again",
+    ))
+}
+
+fn order_paid(order: &Order, payment: &Payment) -> MerchantEvent {
+    MerchantEvent::new(
+        EventType::OrderPaid,
+        order.tenant_id.clone(),
+        &format!("{}/{}", payment.cip, payment.operation_number),
+        payment.paid_at,
+        json!({
+            "order_id": order.order_id,
+            "cip": payment.cip,
+            "status": order.status,
+            "amount": order.amount.amount_string(),
+            "currency": order.amount.currency(),
+            "payment": payment_view(payment),
+        }),
+    )
+}
+
+fn payment_view(payment: &Payment) -> Value {
+    json!({
+        "operation_number": payment.operation_number,
+        "amount": payment.amount.amount_string(),
+        "currency": payment.amount.currency(),
+        "paid_at": format_lima(payment.paid_at),
+        "received_at": format_lima(payment.received_at),
+        "source": payment.source,
+    })
+}
+
+fn exception_opened(record: &ExceptionRecord) -> MerchantEvent {
+    MerchantEvent::new(
+        EventType::ExceptionOpened,
+        record.tenant_id.clone(),
+        &record.exception_id,
+        record.opened_at,
+        json!({
+            "exception_id": record.exception_id,
+            "kind": record.kind,
+            "order_id": record.order_id,
+            "cip": record.cip,
+            "operation_number": record.operation_number,
+            "detail": record.detail,
+            "status": record.status,
+            "opened_at": format_lima(record.opened_at),
+        }),
+    )
+}
+
+/// Sends the events of a tenant's payments left pending by a request that died (for a sweeper).
+/// Returns how many payments were finished; ones another request holds are left alone.
+pub async fn resend_pending_events(
+    app: &App,
+    tenant: &Tenant,
+    limit: i32,
+) -> Result<usize, Problem> {
+    let pending = app
+        .store
+        .payments_with_pending_events(&tenant.tenant_id, limit)
+        .await
+        .map_err(store_problem)?;
+    let mut done = 0;
+    for payment in pending {
+        let now = app.now();
+        if app
+            .store
+            .claim_payment_events(
+                &tenant.tenant_id,
+                &payment.cip,
+                &payment.operation_number,
+                now,
+                now + app.settings.events_lease,
+            )
+            .await
+            .map_err(store_problem)?
+        {
+            follow_up(app, tenant, &payment, None, true).await?;
+            done += 1;
+        }
+    }
+    Ok(done)
+}
+
+fn unavailable(detail: &str) -> Problem {
+    Problem::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "unavailable",
+        "Temporarily unavailable",
+        detail,
+    )
+    .retryable()
+}
+
+fn store_problem(e: StoreError) -> Problem {
+    match e {
+        StoreError::Unavailable(cause) => {
+            tracing::error!(cause, "store unavailable");
+            unavailable("storage is not answering; send the notification again")
+        }
+        StoreError::Conflict(cause) => {
+            tracing::warn!(cause, "conflict");
+            unavailable("a concurrent change got in the way; send the notification again")
+        }
+        other => {
+            tracing::error!(error = %other, "store failure");
+            Problem::internal()
+        }
+    }
+}

@@ -1,0 +1,16 @@
+//! `gateway-webhook`: `POST /v1/webhooks/pagoefectivo/{tenant_id}`, where PagoEfectivo posts a
+//! merchant's signed payment notifications.
+//!
+//! A notification is taken only when its `PE-Signature` (HMAC-SHA256 of the raw body bytes with the
+//! merchant's PagoEfectivo secret key) is right. It is archived as received (S3, `webhooks/…`), the
+//! payment is recorded once per (tenant, CIP, operation number) with an outbox marker, the payment
+//! rules are applied ([`rules::decide`]: the order becomes `PAID`, exceptions are raised) and the
+//! merchant events go to the notifications queue, all before the 200 the gateway waits for.
+
+pub mod adapters;
+pub mod app;
+pub mod handler;
+pub mod rules;
+
+pub use app::{App, Archive, ArchivedNotification, EventQueue, Settings, SinkError, Store};
+pub use handler::{handle, resend_pending_events};

@@ -1,0 +1,100 @@
+//! The handler's dependencies, all behind traits, and its typed configuration.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use cuadre_core::store::{OnceStore, OrderStore, TenantStore};
+use cuadre_lambda::config::{parsed_or, ConfigError};
+use cuadre_lambda::secrets::SecretCache;
+
+use crate::ports::{EventPoster, Mailer, Visibility};
+use crate::retry::RetrySchedule;
+
+/// What the handler reads and writes in the table.
+pub trait Store: TenantStore + OrderStore + OnceStore {}
+
+impl<T> Store for T where T: TenantStore + OrderStore + OnceStore {}
+
+pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    /// Sender of buyer e-mails (`BUYER_EMAIL_FROM`); `None` turns buyer e-mails off for the stage.
+    pub email_from: Option<String>,
+    pub retry: RetrySchedule,
+    /// The queue's redrive `maxReceiveCount` (`MAX_RECEIVE_COUNT`, 5 in the template): the attempt
+    /// that reaches it is not delayed, so the message moves to the DLQ at the next receive.
+    pub max_receive_count: u32,
+    /// How long a claim on a buyer e-mail holds before another delivery may take it over; longer
+    /// than the function timeout, shorter than the queue's visibility timeout.
+    pub email_lease_secs: i64,
+    /// Records handled at once within a batch.
+    pub concurrency: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            email_from: None,
+            retry: RetrySchedule::default(),
+            max_receive_count: 5,
+            email_lease_secs: 120,
+            concurrency: 10,
+        }
+    }
+}
+
+impl Settings {
+    /// From the environment the template sets; every variable but `BUYER_EMAIL_FROM` is optional.
+    pub fn from_env() -> Result<Settings, ConfigError> {
+        let defaults = Settings::default();
+        let email_from = std::env::var("BUYER_EMAIL_FROM")
+            .ok()
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty());
+        if let Some(from) = &email_from {
+            if !from.contains('@') {
+                return Err(ConfigError::Invalid {
+                    name: "BUYER_EMAIL_FROM",
+                    reason: "must be an e-mail address".into(),
+                });
+            }
+        }
+        let max_receive_count = parsed_or("MAX_RECEIVE_COUNT", defaults.max_receive_count)?;
+        if max_receive_count == 0 {
+            return Err(ConfigError::Invalid {
+                name: "MAX_RECEIVE_COUNT",
+                reason: "must be at least 1".into(),
+            });
+        }
+        Ok(Settings {
+            email_from,
+            retry: RetrySchedule {
+                first_secs: parsed_or("RETRY_FIRST_DELAY_SECS", defaults.retry.first_secs)?,
+                factor: parsed_or("RETRY_FACTOR", defaults.retry.factor)?,
+                cap_secs: defaults.retry.cap_secs,
+            },
+            max_receive_count,
+            email_lease_secs: parsed_or("BUYER_EMAIL_LEASE_SECS", defaults.email_lease_secs)?,
+            concurrency: parsed_or("BATCH_CONCURRENCY", defaults.concurrency)?,
+        })
+    }
+}
+
+/// Cheap to clone: built once per container.
+#[derive(Clone)]
+pub struct App {
+    pub store: Arc<dyn Store>,
+    pub secrets: Arc<SecretCache>,
+    pub poster: Arc<dyn EventPoster>,
+    pub mailer: Arc<dyn Mailer>,
+    pub visibility: Arc<dyn Visibility>,
+    pub settings: Settings,
+    pub clock: Clock,
+}
+
+impl App {
+    pub fn now(&self) -> DateTime<Utc> {
+        (self.clock)()
+    }
+}

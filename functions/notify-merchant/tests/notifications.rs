@@ -1,0 +1,383 @@
+//! The handler end to end against the emulator (DynamoDB, SSM, SQS, SES) and real merchant
+//! endpoints on loopback. Nothing of ours is mocked; each test drives its own queue + DLQ the way
+//! Lambda's poller would.
+
+mod support;
+
+use std::time::Duration;
+
+use cuadre_core::events::{EventType, MerchantEvent};
+use cuadre_core::store::{OnceClaim, OnceStore};
+use hmac::{Hmac, Mac};
+use serde_json::json;
+use sha2::Sha256;
+use support::*;
+
+/// The receiver's check exactly as RECEIVERS.md documents it, written here with the hmac crate
+/// alone (not the crate's own `verify`).
+fn receiver_accepts(secret: &str, header: &str, body: &[u8], now: i64) -> bool {
+    let mut t = None;
+    let mut v1 = Vec::new();
+    for part in header.split(',') {
+        match part.trim().split_once('=') {
+            Some(("t", value)) => t = value.parse::<i64>().ok(),
+            Some(("v1", value)) => v1.push(value.to_string()),
+            _ => {}
+        }
+    }
+    let Some(t) = t else { return false };
+    if (now - t).abs() > 300 {
+        return false;
+    }
+    v1.iter().any(|sig| {
+        let Ok(sig) = hex::decode(sig) else {
+            return false;
+        };
+        let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+        mac.update(format!("{t}.").as_bytes());
+        mac.update(body);
+        mac.verify_slice(&sig).is_ok()
+    })
+}
+
+#[tokio::test]
+async fn merchant_gets_the_event_signed_and_a_stale_or_tampered_copy_is_refused() {
+    let h = Harness::new().await;
+    let endpoint = Endpoint::start(0).await;
+    let tenant = h.tenant(Some(&endpoint.url), true).await;
+    let event = event(
+        &tenant,
+        EventType::OrderExpired,
+        "ORD-7",
+        json!({"order_id": "ORD-7", "status": "EXPIRED"}),
+    );
+    h.send(&serde_json::to_string(&event).unwrap()).await;
+
+    let poll = h.poll_once().await.expect("the message");
+    assert!(poll.response.batch_item_failures.is_empty());
+    let hits = endpoint.hits();
+    assert_eq!(hits.len(), 1);
+    let hit = &hits[0];
+    let header = |name: &str| hit.headers[name].to_str().unwrap().to_string();
+    assert_eq!(header("cuadre-event-id"), event.event_id);
+    assert_eq!(header("cuadre-event-type"), "order.expired");
+    assert_eq!(header("user-agent"), "cuadre-notify/1");
+    assert_eq!(header("content-type"), "application/json");
+    // The body is the event as queued (its JSON form: Lima time to the second).
+    let received: serde_json::Value = serde_json::from_slice(&hit.body).unwrap();
+    assert_eq!(received, serde_json::to_value(&event).unwrap());
+    assert!(serde_json::from_slice::<MerchantEvent>(&hit.body).is_ok());
+
+    let signature = header("cuadre-signature");
+    let t: i64 = signature
+        .strip_prefix("t=")
+        .and_then(|r| r.split(',').next())
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((chrono::Utc::now().timestamp() - t).abs() < 60);
+    let secret = &tenant.notification_secret;
+    assert!(receiver_accepts(secret, &signature, &hit.body, t + 5));
+    assert!(
+        !receiver_accepts(secret, &signature, &hit.body, t + 301),
+        "a replay after the 5-minute tolerance is refused"
+    );
+    let mut tampered = hit.body.to_vec();
+    tampered.extend_from_slice(b" ");
+    assert!(!receiver_accepts(secret, &signature, &tampered, t));
+    assert!(!receiver_accepts(
+        "not-the-secret",
+        &signature,
+        &hit.body,
+        t
+    ));
+    // The crate's reference check agrees with the independent one.
+    assert!(notify_merchant::signing::verify(secret, &signature, &hit.body, t, 300).is_ok());
+    assert!(h.queue_is_empty().await);
+}
+
+#[tokio::test]
+async fn an_endpoint_failing_twice_gets_the_event_once_after_growing_delays() {
+    let h = Harness::new().await;
+    let endpoint = Endpoint::start(2).await;
+    let tenant = h.tenant(Some(&endpoint.url), true).await;
+    let event = event(
+        &tenant,
+        EventType::ExceptionOpened,
+        "exc_1",
+        json!({"exception_id": "exc_1", "kind": "AMOUNT_MISMATCH"}),
+    );
+    let message_id = h.send(&serde_json::to_string(&event).unwrap()).await;
+
+    let polls = h
+        .poll_until(Duration::from_secs(30), || {
+            endpoint.hits().iter().any(|hit| hit.status == 200)
+        })
+        .await;
+    // The two failed attempts were reported, by this message's id only.
+    let failures: Vec<Vec<String>> = polls.iter().map(|p| failed_ids(&p.response)).collect();
+    assert_eq!(
+        failures,
+        vec![vec![message_id.clone()], vec![message_id], vec![]]
+    );
+    let hits = endpoint.hits();
+    let statuses: Vec<u16> = hits.iter().map(|hit| hit.status).collect();
+    assert_eq!(statuses, vec![500, 500, 200]);
+    assert!(hits
+        .iter()
+        .all(|hit| hit.headers["cuadre-event-id"] == event.event_id.as_str()));
+    // Delays of 1 s then 2 s came from ChangeMessageVisibility, not the queue's 5 s timeout.
+    let first_gap = hits[1].at - hits[0].at;
+    let second_gap = hits[2].at - hits[1].at;
+    assert!(
+        first_gap >= Duration::from_millis(900) && first_gap < Duration::from_millis(4500),
+        "{first_gap:?}"
+    );
+    assert!(
+        second_gap >= Duration::from_millis(1900) && second_gap < Duration::from_millis(4500),
+        "{second_gap:?}"
+    );
+    assert!(second_gap > first_gap);
+    assert!(h.queue_is_empty().await);
+    assert!(h.dead_letters().await.is_empty());
+    // Delivered once: nothing more arrives.
+    assert!(h.poll_once().await.is_none());
+    assert_eq!(endpoint.hits().len(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_endpoint_that_always_fails_ends_in_the_dlq_without_holding_up_the_batch() {
+    let h = Harness::new().await;
+    let down = Endpoint::start(Endpoint::always_failing()).await;
+    let up = Endpoint::start(0).await;
+    let broken = h.tenant(Some(&down.url), true).await;
+    let healthy = h.tenant(Some(&up.url), true).await;
+    let doomed = event(
+        &broken,
+        EventType::OrderExpired,
+        "ORD-1",
+        json!({"order_id": "ORD-1"}),
+    );
+    let doomed_body = serde_json::to_string(&doomed).unwrap();
+    let doomed_id = h.send(&doomed_body).await;
+    for n in 0..3 {
+        let fine = event(
+            &healthy,
+            EventType::ExceptionResolved,
+            &format!("exc_{n}"),
+            json!({"exception_id": format!("exc_{n}")}),
+        );
+        h.send(&serde_json::to_string(&fine).unwrap()).await;
+    }
+
+    let first = h.poll_once().await.expect("the batch");
+    assert_eq!(first.received.len(), 4, "one batch of four");
+    assert_eq!(failed_ids(&first.response), vec![doomed_id.clone()]);
+    assert_eq!(up.hits().len(), 3, "the others were delivered at once");
+
+    let mut dead = Vec::new();
+    let polls = h
+        .poll_until(Duration::from_secs(40), || {
+            if dead.is_empty() {
+                dead = futures_lite_block(h.dead_letters());
+            }
+            !dead.is_empty()
+        })
+        .await;
+    assert_eq!(dead, vec![doomed_body]);
+    for poll in &polls {
+        assert!(failed_ids(&poll.response)
+            .iter()
+            .all(|id| id == &doomed_id && !id.is_empty()));
+    }
+    assert_eq!(down.hits().len(), MAX_RECEIVES as usize, "bounded attempts");
+    assert_eq!(up.hits().len(), 3);
+    assert!(h.queue_is_empty().await);
+}
+
+/// `poll_until` takes a plain closure; run a future to completion inside it (multi-thread tests).
+fn futures_lite_block<F: std::future::Future>(future: F) -> F::Output {
+    tokio::task::block_in_place(|| tokio::runtime::Handle::current().block_on(future))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_bodies_fail_alone_and_reach_the_dlq_and_a_tenant_without_url_is_acknowledged() {
+    let h = Harness::new().await;
+    let quiet = h.tenant(None, true).await;
+    let not_json = h.send("not json").await;
+    let wrong_shape = h.send(r#"{"event_id": 1, "type": "order.paid"}"#).await;
+    let unknown_type = h
+        .send(
+            &json!({"event_id": "evt_x", "type": "order.shipped", "tenant_id": "acme",
+                    "occurred_at": "2026-11-25T10:00:00-05:00", "data": {}})
+            .to_string(),
+        )
+        .await;
+    let fine = event(
+        &quiet,
+        EventType::OrderExpired,
+        "ORD-9",
+        json!({"order_id": "ORD-9"}),
+    );
+    h.send(&serde_json::to_string(&fine).unwrap()).await;
+
+    let first = h.poll_once().await.expect("the batch");
+    assert_eq!(first.received.len(), 4);
+    let mut expected = vec![not_json, wrong_shape, unknown_type];
+    expected.sort();
+    assert_eq!(failed_ids(&first.response), expected);
+
+    // Waiting cannot fix them: no growing delay, straight on to the DLQ after the bounded receives.
+    let mut dead = Vec::new();
+    h.poll_until(Duration::from_secs(30), || {
+        if dead.len() < 3 {
+            dead.extend(futures_lite_block(h.dead_letters()));
+        }
+        dead.len() >= 3
+    })
+    .await;
+    assert!(dead.contains(&"not json".to_string()));
+    assert!(h.queue_is_empty().await);
+
+    // A record with no body, and one with no message id, straight to the handler: no panic, and
+    // never an empty id in the response.
+    let event: aws_lambda_events::event::sqs::SqsEvent = serde_json::from_value(json!({
+        "Records": [
+            {"messageId": "m-no-body", "receiptHandle": "not-a-handle", "attributes": {}},
+            {"receiptHandle": "not-a-handle", "body": "{}", "attributes": {}}
+        ]
+    }))
+    .unwrap();
+    let response = notify_merchant::handle(&h.app, event).await;
+    assert_eq!(failed_ids(&response), vec!["m-no-body".to_string()]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_buyer_gets_one_email_per_order_even_when_the_event_comes_twice() {
+    let h = Harness::new().await;
+    let endpoint = Endpoint::start(0).await;
+    let tenant = h.tenant(Some(&endpoint.url), true).await;
+    let buyer = h.paid_order(&tenant, "ORD-1001").await;
+    let paid = serde_json::to_string(&order_paid(&tenant, "ORD-1001")).unwrap();
+    // Twice in one batch (handled concurrently), then once more later.
+    h.send(&paid).await;
+    h.send(&paid).await;
+    h.poll_until(Duration::from_secs(30), || {
+        futures_lite_block(h.queue_is_empty())
+    })
+    .await;
+    h.send(&paid).await;
+    h.poll_until(Duration::from_secs(30), || {
+        futures_lite_block(h.queue_is_empty())
+    })
+    .await;
+
+    let emails = emails_to(&buyer).await;
+    assert_eq!(emails.len(), 1, "{emails:#?}");
+    let email = &emails[0];
+    assert_eq!(email["source"], SENDER);
+    let subject = email["subject"].as_str().unwrap();
+    assert!(subject.contains("ORD-1001"), "{subject}");
+    let text = email["body"].as_str().unwrap();
+    for fact in ["ORD-1001", "S/ 1,250.00", "11546901", "1253", "Tienda Uno"] {
+        assert!(text.contains(fact), "{fact} in {text}");
+    }
+    assert!(
+        text.find("Recibimos tu pago").unwrap()
+            < text.find("We received your cash payment").unwrap(),
+        "Spanish first"
+    );
+    assert!(text.contains("Guarda el comprobante") && text.contains("Keep the receipt"));
+    // The merchant got every delivery, all under the one event id (receivers de-duplicate).
+    let hits = endpoint.hits();
+    assert!(hits.len() >= 3);
+    assert!(hits
+        .windows(2)
+        .all(|w| w[0].headers["cuadre-event-id"] == w[1].headers["cuadre-event-id"]));
+    // The marker says done: nobody may claim this order's e-mail again.
+    let claim = h
+        .store
+        .claim_once(
+            &tenant.tenant.tenant_id,
+            "buyer-email:ORD-1001",
+            "someone-else",
+            chrono::Utc::now().timestamp(),
+            chrono::Utc::now().timestamp() + 60,
+        )
+        .await
+        .unwrap();
+    assert_eq!(claim, OnceClaim::Done);
+}
+
+#[tokio::test]
+async fn no_buyer_email_when_the_tenant_turned_them_off() {
+    let h = Harness::new().await;
+    let endpoint = Endpoint::start(0).await;
+    let tenant = h.tenant(Some(&endpoint.url), false).await;
+    let buyer = h.paid_order(&tenant, "ORD-2002").await;
+    h.send(&serde_json::to_string(&order_paid(&tenant, "ORD-2002")).unwrap())
+        .await;
+
+    let poll = h.poll_once().await.expect("the message");
+    assert!(poll.response.batch_item_failures.is_empty());
+    assert_eq!(endpoint.hits().len(), 1, "the merchant is still told");
+    assert!(emails_to(&buyer).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_buyer_email_that_ses_refuses_is_retried_and_the_claim_given_back() {
+    let h = Harness::new().await;
+    let endpoint = Endpoint::start(0).await;
+    let tenant = h.tenant(Some(&endpoint.url), true).await;
+    let buyer = h.paid_order(&tenant, "ORD-3003").await;
+    // A sender outside every verified identity: SES (and the emulator) refuse it.
+    let mut app = h.app.clone();
+    app.settings.email_from = Some("avisos@unverified.example".into());
+    let message_id = h
+        .send(&serde_json::to_string(&order_paid(&tenant, "ORD-3003")).unwrap())
+        .await;
+    let out = h
+        .sqs
+        .receive_message()
+        .queue_url(&h.queue_url)
+        .max_number_of_messages(1)
+        .wait_time_seconds(1)
+        .send()
+        .await
+        .unwrap();
+    let m = &out.messages.unwrap()[0];
+    let event: aws_lambda_events::event::sqs::SqsEvent = serde_json::from_value(json!({
+        "Records": [{"messageId": m.message_id, "receiptHandle": m.receipt_handle,
+                     "body": m.body, "attributes": {"ApproximateReceiveCount": "1"}}]
+    }))
+    .unwrap();
+    let response = notify_merchant::handle(&app, event).await;
+    assert_eq!(failed_ids(&response), vec![message_id]);
+    assert!(emails_to(&buyer).await.is_empty());
+    // The reason names SES's error code, never the buyer's address.
+    let failure = notify_merchant::handler::process(&app, m.body.as_deref())
+        .await
+        .unwrap_err();
+    let notify_merchant::Failure::Transient(reason) = failure else {
+        panic!("a refused e-mail is worth retrying: {failure:?}");
+    };
+    assert!(reason.contains("MessageRejected"), "{reason}");
+    assert!(
+        !reason.contains(&buyer) && !reason.contains('@'),
+        "{reason}"
+    );
+    // Released: the next delivery may claim it at once (no lease to wait out).
+    let now = chrono::Utc::now().timestamp();
+    let claim = h
+        .store
+        .claim_once(
+            &tenant.tenant.tenant_id,
+            "buyer-email:ORD-3003",
+            "next-delivery",
+            now,
+            now + 60,
+        )
+        .await
+        .unwrap();
+    assert_eq!(claim, OnceClaim::Claimed);
+}

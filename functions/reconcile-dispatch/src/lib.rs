@@ -1,0 +1,77 @@
+//! The reconcile dispatcher: on each EventBridge schedule tick, one job per tenant on
+//! ReconcileJobsQueue (`{"tenant_id", "run_id", "as_of", "cursor": null}`; see
+//! [`reconcile_worker::Job`]). Tenants are listed a page at a time from the store's tenant index
+//! (a query, never a scan). `as_of` is the tick's time, so a redelivered tick names the same run.
+
+use std::sync::Arc;
+
+use aws_lambda_events::event::eventbridge::EventBridgeEvent;
+use chrono::{DateTime, Utc};
+use cuadre_core::store::{ReconcileStore, StoreError};
+use reconcile_worker::ports::{Message, MessageQueue, SinkError};
+use reconcile_worker::Job;
+
+pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+
+#[derive(Clone)]
+pub struct App {
+    pub tenants: Arc<dyn ReconcileStore>,
+    pub jobs: Arc<dyn MessageQueue>,
+    /// Tenants read per page of the index.
+    pub page_size: i32,
+    pub clock: Clock,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DispatchError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("jobs queue: {0}")]
+    Queue(#[from] SinkError),
+}
+
+/// What a tick did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dispatched {
+    pub run_id: String,
+    pub as_of: DateTime<Utc>,
+    pub jobs: usize,
+}
+
+/// Queues one job per tenant for the run `as_of` names.
+pub async fn dispatch(app: &App, as_of: DateTime<Utc>) -> Result<Dispatched, DispatchError> {
+    let run_id = Job::run_id_for(as_of);
+    let mut page = None;
+    let mut jobs = 0;
+    loop {
+        let (tenants, next) = app
+            .tenants
+            .list_tenant_ids(page.take(), app.page_size)
+            .await?;
+        let messages: Vec<Message> = tenants
+            .into_iter()
+            .map(|t| Message::job(&Job::start(t, run_id.clone(), as_of)))
+            .collect();
+        app.jobs.send(&messages).await?;
+        jobs += messages.len();
+        match next {
+            Some(token) => page = Some(token),
+            None => break,
+        }
+    }
+    tracing::info!(run_id, jobs, "reconcile jobs queued");
+    Ok(Dispatched {
+        run_id,
+        as_of,
+        jobs,
+    })
+}
+
+/// The Lambda entry: the scheduled event's `time` is the run's `as_of` (now when absent).
+pub async fn handle(
+    app: &App,
+    event: EventBridgeEvent<serde_json::Value>,
+) -> Result<Dispatched, DispatchError> {
+    let as_of = event.time.unwrap_or_else(|| (app.clock)());
+    dispatch(app, as_of).await
+}

@@ -1,0 +1,143 @@
+//! Schedule tick → dispatcher → the real ReconcileJobsQueue → the worker, on the emulator with the
+//! PagoEfectivo sandbox: an expired code becomes EXPIRED (and `order.expired` is queued for the
+//! merchant), a code paid at the gateway without a notification gets its payment, a
+//! MISSED_NOTIFICATION and PAID.
+
+#[path = "../../reconcile-worker/tests/support/mod.rs"]
+mod support;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{TimeDelta, Utc};
+use cuadre_core::store::{ExceptionStore, PaymentStore};
+use cuadre_core::{OperationNumber, OrderStatus, PaymentSource};
+use cuadre_gateway::sandbox::PayRequest;
+use cuadre_testing::local_aws;
+use reconcile_dispatch::{handle, App};
+use reconcile_worker::adapters::SqsQueue;
+use reconcile_worker::{Job, Settings};
+use support::{of_tenant, sqs_event, Harness};
+
+#[tokio::test]
+async fn a_tick_reconciles_each_tenant_through_the_jobs_queue() {
+    let h = Harness::new("dispatch").await;
+    let aws = local_aws();
+    let jobs_url = aws.var("RECONCILE_JOBS_QUEUE_URL").to_string();
+    let events_url = aws.var("MERCHANT_NOTIFICATIONS_QUEUE_URL").to_string();
+    // A tick two hours ahead (plus a random second, so this run's id is ours alone).
+    let as_of = Utc::now()
+        + TimeDelta::hours(2)
+        + TimeDelta::seconds(i64::from(rand::random::<u16>() % 3600));
+    h.issued_order("X-1", "45.00", as_of - TimeDelta::hours(1))
+        .await;
+    let paid = h
+        .issued_order("P-1", "99.90", as_of + TimeDelta::minutes(30))
+        .await;
+    let paid_cip = paid.cip.clone().unwrap();
+    h.sandbox
+        .state
+        .pay(
+            paid_cip.as_str(),
+            PayRequest {
+                operation_number: Some("770011".into()),
+                notify: false,
+                ..PayRequest::default()
+            },
+        )
+        .await
+        .unwrap();
+
+    let dispatcher = App {
+        tenants: h.store.clone(),
+        jobs: Arc::new(SqsQueue::new(h.sqs.clone(), jobs_url.clone())),
+        page_size: 50,
+        clock: Arc::new(Utc::now),
+    };
+    let tick: aws_lambda_events::event::eventbridge::EventBridgeEvent<serde_json::Value> =
+        serde_json::from_value(serde_json::json!({
+            "version": "0",
+            "id": "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa",
+            "detail-type": "Scheduled Event",
+            "source": "aws.events",
+            "account": "123456789012",
+            "time": cuadre_core::time::format_lima(as_of),
+            "region": "us-east-1",
+            "resources": ["arn:aws:events:us-east-1:123456789012:rule/reconcile"],
+            "detail": {}
+        }))
+        .unwrap();
+    let done = handle(&dispatcher, tick).await.unwrap();
+    assert_eq!(done.run_id, Job::run_id_for(as_of.with_timezone(&Utc)));
+    assert!(done.jobs >= 1);
+
+    // Every job of this run is ours to remove (one per tenant in the shared table); ours is run.
+    let run_id = done.run_id.clone();
+    let taken = h
+        .take(&jobs_url, done.jobs, Duration::from_secs(30), |body| {
+            serde_json::from_str::<serde_json::Value>(body)
+                .map(|v| v["run_id"] == run_id.as_str())
+                .unwrap_or(false)
+        })
+        .await;
+    let mine: Vec<_> = taken
+        .into_iter()
+        .filter(|m| of_tenant(m.body.as_deref().unwrap_or(""), &h.tenant))
+        .collect();
+    assert_eq!(mine.len(), 1, "one job for the tenant");
+    let job: Job = serde_json::from_str(mine[0].body.as_deref().unwrap()).unwrap();
+    assert!(job.cursor.is_none());
+    assert_eq!(job.as_of.timestamp(), as_of.timestamp());
+
+    let worker = h.app(&jobs_url, &events_url, Settings::default());
+    let response = reconcile_worker::handle(&worker, sqs_event(&mine)).await;
+    assert!(response.batch_item_failures.is_empty());
+
+    assert_eq!(h.status("X-1").await, OrderStatus::Expired);
+    assert_eq!(h.status("P-1").await, OrderStatus::Paid);
+    let payment = h
+        .store
+        .get_payment(
+            &h.tenant,
+            &paid_cip,
+            &OperationNumber::parse("770011").unwrap(),
+        )
+        .await
+        .unwrap()
+        .expect("the payment the gateway reported is recorded");
+    assert_eq!(payment.source, PaymentSource::StatusLookup);
+    assert_eq!(payment.amount.amount_string(), "99.90");
+    let missed = h
+        .store
+        .get_exception(&h.tenant, "MISSED_NOTIFICATION.P-1")
+        .await
+        .unwrap()
+        .expect("MISSED_NOTIFICATION raised");
+    assert_eq!(missed.operation_number.unwrap().as_str(), "770011");
+
+    let events = h
+        .take(&events_url, 3, Duration::from_secs(15), |b| {
+            of_tenant(b, &h.tenant)
+        })
+        .await;
+    let types: Vec<String> = events
+        .iter()
+        .map(|m| {
+            let v: serde_json::Value = serde_json::from_str(m.body.as_deref().unwrap()).unwrap();
+            format!(
+                "{}:{}",
+                v["type"].as_str().unwrap(),
+                v["data"]["order_id"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    assert!(
+        types.contains(&"order.expired:X-1".to_string()),
+        "{types:?}"
+    );
+    assert!(types.contains(&"order.paid:P-1".to_string()), "{types:?}");
+    assert!(
+        types.contains(&"exception.opened:P-1".to_string()),
+        "{types:?}"
+    );
+}

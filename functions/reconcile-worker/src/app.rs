@@ -1,0 +1,80 @@
+//! The worker's dependencies, all behind traits so the same handler runs in Lambda, in the local
+//! platform and in tests.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use cuadre_core::store::{
+    ExceptionStore, OrderStore, PaymentStore, ReconcileStore, StatusLookupStore, TenantStore,
+};
+use cuadre_gateway::CipGateway;
+use cuadre_lambda::secrets::SecretCache;
+
+use crate::ports::{MessageQueue, ObjectStore};
+
+/// Everything the worker reads and writes in the table.
+pub trait Store:
+    TenantStore + OrderStore + PaymentStore + ExceptionStore + StatusLookupStore + ReconcileStore
+{
+}
+
+impl<T> Store for T where
+    T: TenantStore
+        + OrderStore
+        + PaymentStore
+        + ExceptionStore
+        + StatusLookupStore
+        + ReconcileStore
+{
+}
+
+pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Orders, lookup markers and files one job may work through before it hands the rest of the
+    /// run to a continuation job (keeps every job far from Lambda's time limit).
+    pub page_budget: i32,
+    /// Pending codes expiring within this window after `as_of` are looked up at the gateway too.
+    pub lookup_window: TimeDelta,
+    /// Page size of the fact listings read for the rules.
+    pub read_page: i32,
+    /// Jobs handled at once in one SQS batch.
+    pub concurrency: usize,
+    /// `NOT_SETTLED` after this long without a settlement line.
+    pub settlement_lag: TimeDelta,
+    /// `VOUCHER_WITHOUT_PAYMENT` after this long without a payment.
+    pub voucher_grace: TimeDelta,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            page_budget: 500,
+            lookup_window: TimeDelta::hours(1),
+            read_page: 500,
+            concurrency: 1,
+            settlement_lag: TimeDelta::hours(72),
+            voucher_grace: TimeDelta::hours(2),
+        }
+    }
+}
+
+/// Cheap to clone: built once per container.
+#[derive(Clone)]
+pub struct App {
+    pub store: Arc<dyn Store>,
+    pub objects: Arc<dyn ObjectStore>,
+    pub jobs: Arc<dyn MessageQueue>,
+    pub events: Arc<dyn MessageQueue>,
+    pub gateway: Arc<dyn CipGateway>,
+    pub secrets: Arc<SecretCache>,
+    pub settings: Settings,
+    pub clock: Clock,
+}
+
+impl App {
+    pub fn now(&self) -> DateTime<Utc> {
+        (self.clock)()
+    }
+}

@@ -1,0 +1,508 @@
+//! The platform in-process over the AWS emulator and an in-process PagoEfectivo sandbox, driven
+//! over HTTP the way a merchant and a buyer drive it; and the SQS poller's batch semantics on a
+//! queue of its own with a DLQ.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+use aws_sdk_sqs::types::QueueAttributeName;
+use cuadre_aws::SsmSecrets;
+use cuadre_core::tenants::{provision, NewTenant, Provisioned, TenantRandomness};
+use cuadre_core::Ruc;
+use cuadre_gateway::sandbox::{RunningSandbox, SandboxBuilder, SandboxMerchant};
+use cuadre_platform::{
+    register_functions, AwsEnv, BoundPlatform, PlatformConfig, QueuePoller, Registry,
+    RunningPlatform, Template,
+};
+use cuadre_testing::{local_aws, repo_root, unique_tenant};
+use serde_json::{json, Value};
+
+const ACCESS_KEY: &str = "platform-test-access";
+const SECRET_KEY: &str = "platform-test-secret";
+
+/// The functions as template.yaml declares them (added when a template lacks them), plus one whose
+/// crate the platform does not link.
+const FUNCTIONS: [(&str, &str); 3] = [
+    (
+        "IssueCodeFunction",
+        r#"
+  IssueCodeFunction:
+    Type: AWS::Serverless::Function
+    Metadata:
+      BuildMethod: rust-cargolambda
+      BuildProperties: {Binary: issue-code}
+    Properties:
+      CodeUri: .
+      Events:
+        Create:
+          Type: HttpApi
+          Properties: {ApiId: !Ref CuadreApi, Path: /v1/payment-codes, Method: POST}
+        Read:
+          Type: HttpApi
+          Properties: {ApiId: !Ref CuadreApi, Path: "/v1/payment-codes/{order_id}", Method: GET}
+        Extend:
+          Type: HttpApi
+          Properties: {ApiId: !Ref CuadreApi, Path: "/v1/payment-codes/{order_id}", Method: PATCH}
+        Cancel:
+          Type: HttpApi
+          Properties: {ApiId: !Ref CuadreApi, Path: "/v1/payment-codes/{order_id}", Method: DELETE}
+"#,
+    ),
+    (
+        "BuyerPageFunction",
+        r#"
+  BuyerPageFunction:
+    Type: AWS::Serverless::Function
+    Metadata:
+      BuildMethod: rust-cargolambda
+      BuildProperties: {Binary: buyer-page}
+    Properties:
+      CodeUri: .
+      Events:
+        Page:
+          Type: HttpApi
+          Properties: {ApiId: !Ref CuadreApi, Path: "/pay/{token}", Method: GET}
+        Upload:
+          Type: HttpApi
+          Properties: {ApiId: !Ref CuadreApi, Path: "/pay/{token}/uploads", Method: POST}
+"#,
+    ),
+    (
+        "NotHostedFunction",
+        r#"
+  NotHostedFunction:
+    Type: AWS::Serverless::Function
+    Metadata:
+      BuildMethod: rust-cargolambda
+      BuildProperties: {Binary: not-hosted-anywhere}
+    Properties:
+      CodeUri: .
+      Events:
+        List:
+          Type: HttpApi
+          Properties: {ApiId: !Ref CuadreApi, Path: "/v1/not-hosted/{thing}", Method: GET}
+"#,
+    ),
+];
+
+/// A copy of template.yaml with whichever of [`FUNCTIONS`] it lacks added to its Resources.
+fn test_template() -> Template {
+    let text = std::fs::read_to_string(repo_root().join("template.yaml")).unwrap();
+    let at = text.find("\nResources:\n").expect("template has Resources") + "\nResources:\n".len();
+    let mut copy = text.clone();
+    for (logical_id, yaml) in FUNCTIONS {
+        if !text.contains(&format!("\n  {logical_id}:\n")) {
+            copy.insert_str(at, yaml);
+        }
+    }
+    Template::parse(&copy).unwrap()
+}
+
+struct World {
+    platform: RunningPlatform,
+    _sandbox: RunningSandbox,
+    tenant: Provisioned,
+    http: reqwest::Client,
+}
+
+async fn world() -> World {
+    let aws = local_aws();
+    let id_service = 1000 + u32::from(rand::random::<u16>() % 8000);
+    let sandbox = SandboxBuilder::default()
+        .merchant(SandboxMerchant::new(id_service, ACCESS_KEY, SECRET_KEY))
+        .start()
+        .await
+        .unwrap();
+    let config = PlatformConfig::new(
+        test_template(),
+        AwsEnv::from_vars(aws.vars.clone()),
+        sandbox.url(),
+    );
+    let bound = BoundPlatform::bind(config).await.unwrap();
+    let mut registry = Registry::new();
+    register_functions(&mut registry, bound.hosting()).unwrap();
+    let platform = bound.serve(registry).await.unwrap();
+
+    // The merchant, onboarded through the same provisioning `cuadre tenant create` uses.
+    let store = aws.store().await;
+    let ssm = SsmSecrets::new(aws_sdk_ssm::Client::new(&aws.sdk_config().await));
+    let tenant = provision(
+        &store,
+        &store,
+        &ssm,
+        "/cuadre/test",
+        NewTenant {
+            tenant_id: unique_tenant("platform"),
+            name: "Bodega Platform SAC".into(),
+            ruc: Ruc::parse("20100047218").unwrap(),
+            id_service,
+            access_key: ACCESS_KEY.into(),
+            gateway_secret_key: SECRET_KEY.into(),
+            default_expiry_hours: None,
+            high_value_thresholds: Default::default(),
+            notification_url: None,
+            buyer_emails: false,
+        },
+        TenantRandomness {
+            api_key_id: rand::random(),
+            api_key_secret: rand::random(),
+            notification_secret: rand::random(),
+        },
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap();
+    World {
+        platform,
+        _sandbox: sandbox,
+        tenant,
+        http: reqwest::Client::new(),
+    }
+}
+
+impl World {
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.platform.url)
+    }
+
+    fn bearer(&self) -> String {
+        format!("Bearer {}", self.tenant.api_key.plaintext)
+    }
+}
+
+async fn json_of(response: reqwest::Response) -> (reqwest::StatusCode, String, Value) {
+    let status = response.status();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    let body = response.json().await.unwrap_or(Value::Null);
+    (status, content_type, body)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn merchant_and_buyer_over_http() {
+    let w = world().await;
+    assert!(w.platform.url.starts_with("http://127.0.0.1:"));
+
+    // merchant: issue a code
+    let order_id = format!("P-{}", rand::random::<u32>());
+    let response = w
+        .http
+        .post(w.url("/v1/payment-codes"))
+        .header("authorization", w.bearer())
+        .header("idempotency-key", format!("k-{order_id}"))
+        .json(&json!({
+            "order_id": order_id,
+            "amount": 150.5,
+            "currency": "PEN",
+            "channel": "api",
+            "concept": "Pedido de prueba",
+            "buyer": {"email": "ana.quispe@example.pe", "name": "Ana", "last_name": "Quispe",
+                      "phone": "987654321", "phone_country_code": "+51",
+                      "document_type": "DNI", "document_number": "45678912"},
+            "expires_in_hours": 24
+        }))
+        .send()
+        .await
+        .unwrap();
+    let (status, _, created) = json_of(response).await;
+    assert_eq!(status, 201, "{created}");
+    let cip = created["cip"].as_str().expect("a CIP").to_string();
+    let pay_url = created["pay_url"].as_str().expect("a pay link").to_string();
+    assert!(
+        pay_url.starts_with(&format!("{}/pay/", w.platform.url)),
+        "the pay link is on the platform's own host: {pay_url}"
+    );
+
+    // merchant: read it back
+    let response = w
+        .http
+        .get(w.url(&format!("/v1/payment-codes/{order_id}")))
+        .header("authorization", w.bearer())
+        .send()
+        .await
+        .unwrap();
+    let (status, _, read) = json_of(response).await;
+    assert_eq!(status, 200, "{read}");
+    assert_eq!(read["cip"], cip.as_str());
+    assert_eq!(read["status"], created["status"]);
+
+    // buyer: the pay page
+    let response = w.http.get(&pay_url).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    let page = response.text().await.unwrap();
+    assert!(page.contains(&cip), "the page shows the CIP");
+    assert!(page.contains("S/ 150.50"), "the page shows the amount");
+
+    // buyer: an upload link, presigned for the emulator's S3
+    let response = w
+        .http
+        .post(format!("{pay_url}/uploads"))
+        .json(
+            &json!({"content_type": "image/jpeg", "content_length": 1000,
+                      "checksum_sha256": "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="}),
+        )
+        .send()
+        .await
+        .unwrap();
+    let (status, _, link) = json_of(response).await;
+    assert_eq!(status, 201, "{link}");
+    let endpoint = local_aws().endpoint.clone();
+    assert!(
+        link["url"].as_str().unwrap().starts_with(&endpoint),
+        "{link}"
+    );
+
+    // a route of a function the platform does not host yet
+    let response = w
+        .http
+        .get(w.url("/v1/not-hosted/2025-01-31"))
+        .send()
+        .await
+        .unwrap();
+    let (status, content_type, problem) = json_of(response).await;
+    assert_eq!(status, 501);
+    assert_eq!(content_type, "application/problem+json");
+    assert_eq!(problem["status"], 501);
+    let detail = problem["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("NotHostedFunction") && detail.contains("not-hosted-anywhere"),
+        "{detail}"
+    );
+
+    // no route at all, and a method the route does not declare
+    let response = w.http.get(w.url("/nowhere")).send().await.unwrap();
+    let (status, content_type, _) = json_of(response).await;
+    assert_eq!(
+        (status.as_u16(), content_type.as_str()),
+        (404, "application/problem+json")
+    );
+    let response = w.http.put(w.url("/v1/payment-codes")).send().await.unwrap();
+    assert_eq!(response.status(), 404);
+
+    let hosted: HashMap<String, bool> = w
+        .platform
+        .hosted
+        .iter()
+        .map(|h| (format!("{} {}", h.binary, h.trigger), h.hosted))
+        .collect();
+    assert!(hosted["issue-code POST /v1/payment-codes"]);
+    assert!(hosted["buyer-page GET /pay/{token}"]);
+    assert!(!hosted["not-hosted-anywhere GET /v1/not-hosted/{thing}"]);
+    w.platform.stop().await;
+}
+
+/// A consumer that fails every message whose body is "poison" and records what it saw.
+fn recording_consumer(seen: Arc<Mutex<Vec<(String, String)>>>) -> Registry {
+    let mut registry = Registry::new();
+    registry.queue("test-consumer", move |event: SqsEvent| {
+        let seen = seen.clone();
+        async move {
+            let mut response = SqsBatchResponse::default();
+            for record in event.records {
+                let body = record.body.clone().unwrap_or_default();
+                let count = record
+                    .attributes
+                    .get("ApproximateReceiveCount")
+                    .cloned()
+                    .unwrap_or_default();
+                assert_eq!(record.event_source.as_deref(), Some("aws:sqs"));
+                seen.lock().unwrap().push((body.clone(), count));
+                if body == "poison" {
+                    let mut failure = BatchItemFailure::default();
+                    failure.item_identifier = record.message_id.unwrap_or_default();
+                    response.batch_item_failures.push(failure);
+                }
+            }
+            response
+        }
+    });
+    registry
+}
+
+async fn visible_and_in_flight(sqs: &aws_sdk_sqs::Client, url: &str) -> (i64, i64) {
+    let out = sqs
+        .get_queue_attributes()
+        .queue_url(url)
+        .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
+        .attribute_names(QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
+        .send()
+        .await
+        .unwrap();
+    let attrs = out.attributes().unwrap();
+    let n = |a: QueueAttributeName| attrs.get(&a).map_or(0, |v| v.parse().unwrap());
+    (
+        n(QueueAttributeName::ApproximateNumberOfMessages),
+        n(QueueAttributeName::ApproximateNumberOfMessagesNotVisible),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_record_is_retried_then_dead_lettered_while_the_others_are_deleted() {
+    let sqs = local_aws().sqs().await;
+    let suffix = uuid::Uuid::new_v4().simple().to_string();
+    let dlq_url = sqs
+        .create_queue()
+        .queue_name(format!("platform-test-dlq-{}", &suffix[..12]))
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    let dlq_arn = sqs
+        .get_queue_attributes()
+        .queue_url(&dlq_url)
+        .attribute_names(QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .unwrap()
+        .attributes()
+        .unwrap()[&QueueAttributeName::QueueArn]
+        .clone();
+    let url = sqs
+        .create_queue()
+        .queue_name(format!("platform-test-{}", &suffix[..12]))
+        .attributes(QueueAttributeName::VisibilityTimeout, "1")
+        .attributes(
+            QueueAttributeName::RedrivePolicy,
+            json!({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 2}).to_string(),
+        )
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    for body in ["ok-1", "poison", "ok-2"] {
+        sqs.send_message()
+            .queue_url(&url)
+            .message_body(body)
+            .send()
+            .await
+            .unwrap();
+    }
+
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let registry = recording_consumer(seen.clone());
+    let poller = QueuePoller {
+        binary: "test-consumer".into(),
+        sqs: sqs.clone(),
+        queue_url: url.clone(),
+        batch_size: 10,
+        batching_window: Duration::ZERO,
+        report_failures: true,
+        timeout: Duration::from_secs(5),
+        wait: Duration::from_secs(1),
+        consumer: registry.queue_handler("test-consumer").unwrap().clone(),
+    };
+    let (stop, shutdown) = tokio::sync::watch::channel(false);
+    let task = tokio::spawn(poller.run(shutdown));
+
+    // The poison message reaches the DLQ through the queue's redrive policy.
+    let mut dead = Vec::new();
+    for _ in 0..30 {
+        let out = sqs
+            .receive_message()
+            .queue_url(&dlq_url)
+            .wait_time_seconds(1)
+            .send()
+            .await
+            .unwrap();
+        dead.extend(out.messages.unwrap_or_default());
+        if !dead.is_empty() {
+            break;
+        }
+    }
+    stop.send(true).unwrap();
+    tokio::time::timeout(Duration::from_secs(10), task)
+        .await
+        .unwrap()
+        .unwrap();
+
+    assert_eq!(dead.len(), 1, "one message dead-lettered");
+    assert_eq!(dead[0].body(), Some("poison"));
+    let seen = seen.lock().unwrap().clone();
+    let of = |b: &str| {
+        seen.iter()
+            .filter(|(body, _)| body == b)
+            .map(|(_, c)| c.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        of("ok-1"),
+        vec!["1"],
+        "processed once, then deleted: {seen:?}"
+    );
+    assert_eq!(
+        of("ok-2"),
+        vec!["1"],
+        "processed once, then deleted: {seen:?}"
+    );
+    assert_eq!(
+        of("poison"),
+        vec!["1", "2"],
+        "redelivered until maxReceiveCount: {seen:?}"
+    );
+    assert_eq!(
+        visible_and_in_flight(&sqs, &url).await,
+        (0, 0),
+        "nothing left on the queue"
+    );
+
+    sqs.delete_queue().queue_url(&url).send().await.unwrap();
+    sqs.delete_queue().queue_url(&dlq_url).send().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_batch_whose_consumer_panics_is_left_whole_for_retry() {
+    let sqs = local_aws().sqs().await;
+    let suffix = uuid::Uuid::new_v4().simple().to_string();
+    let url = sqs
+        .create_queue()
+        .queue_name(format!("platform-test-panic-{}", &suffix[..12]))
+        .attributes(QueueAttributeName::VisibilityTimeout, "30")
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    for body in ["a", "b"] {
+        sqs.send_message()
+            .queue_url(&url)
+            .message_body(body)
+            .send()
+            .await
+            .unwrap();
+    }
+    let mut registry = Registry::new();
+    registry.queue("panicky", |_event: SqsEvent| async move {
+        panic!("the consumer crashed");
+    });
+    let poller = QueuePoller {
+        binary: "panicky".into(),
+        sqs: sqs.clone(),
+        queue_url: url.clone(),
+        batch_size: 10,
+        batching_window: Duration::from_secs(1),
+        report_failures: true,
+        timeout: Duration::from_secs(5),
+        wait: Duration::from_secs(1),
+        consumer: registry.queue_handler("panicky").unwrap().clone(),
+    };
+    let outcome = poller.poll_once().await.unwrap();
+    assert_eq!(outcome.received, 2);
+    assert_eq!((outcome.deleted, outcome.failed), (0, 2));
+    assert_eq!(
+        visible_and_in_flight(&sqs, &url).await,
+        (0, 2),
+        "both still on the queue, in flight"
+    );
+    sqs.delete_queue().queue_url(&url).send().await.unwrap();
+}
