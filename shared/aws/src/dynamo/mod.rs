@@ -192,6 +192,40 @@ impl DynamoStore {
         }
     }
 
+    /// Every item of a base-table partition whose sort key starts with `sk_prefix`, read strongly
+    /// consistent (indexes cannot be): for checks that must see a write that just happened.
+    async fn query_partition_consistent<T: DeserializeOwned>(
+        &self,
+        pk: String,
+        sk_prefix: &str,
+    ) -> Result<Vec<T>, StoreError> {
+        let mut out = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let page = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("#pk = :pk AND begins_with(#sk, :sk)")
+                .expression_attribute_names("#pk", PK)
+                .expression_attribute_names("#sk", SK)
+                .expression_attribute_values(":pk", s(pk.clone()))
+                .expression_attribute_values(":sk", s(sk_prefix))
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(unavailable)?;
+            for item in page.items.unwrap_or_default() {
+                out.push(from_item(item)?);
+            }
+            match page.last_evaluated_key {
+                Some(next) => start = Some(next),
+                None => return Ok(out),
+            }
+        }
+    }
+
     async fn query_all<T: DeserializeOwned>(
         &self,
         index: Option<&str>,
@@ -760,31 +794,8 @@ impl PaymentOutbox for DynamoStore {
         tenant_id: &TenantId,
         cip: &Cip,
     ) -> Result<Vec<Payment>, StoreError> {
-        let mut out = Vec::new();
-        let mut start: Option<Item> = None;
-        loop {
-            let page = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("#pk = :pk AND begins_with(#sk, :sk)")
-                .expression_attribute_names("#pk", PK)
-                .expression_attribute_names("#sk", SK)
-                .expression_attribute_values(":pk", s(cip_pk(tenant_id, cip)))
-                .expression_attribute_values(":sk", s(PAYMENT_SK_PREFIX))
-                .consistent_read(true)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(unavailable)?;
-            for item in page.items.unwrap_or_default() {
-                out.push(from_item(item)?);
-            }
-            match page.last_evaluated_key {
-                Some(next) => start = Some(next),
-                None => return Ok(out),
-            }
-        }
+        self.query_partition_consistent(cip_pk(tenant_id, cip), PAYMENT_SK_PREFIX)
+            .await
     }
 
     async fn payments_with_pending_events(
@@ -1957,31 +1968,8 @@ mod merchant_api {
             tenant_id: &TenantId,
             order_id: &OrderId,
         ) -> Result<Vec<Refund>, StoreError> {
-            let mut out = Vec::new();
-            let mut start: Option<Item> = None;
-            loop {
-                let page = self
-                    .client
-                    .query()
-                    .table_name(&self.table)
-                    .key_condition_expression("#pk = :pk AND begins_with(#sk, :sk)")
-                    .expression_attribute_names("#pk", PK)
-                    .expression_attribute_names("#sk", SK)
-                    .expression_attribute_values(":pk", s(order_pk(tenant_id, order_id)))
-                    .expression_attribute_values(":sk", s(REFUND_SK_PREFIX))
-                    .consistent_read(true)
-                    .set_exclusive_start_key(start)
-                    .send()
-                    .await
-                    .map_err(unavailable)?;
-                for item in page.items.unwrap_or_default() {
-                    out.push(from_item(item)?);
-                }
-                match page.last_evaluated_key {
-                    Some(next) => start = Some(next),
-                    None => return Ok(out),
-                }
-            }
+            self.query_partition_consistent(order_pk(tenant_id, order_id), REFUND_SK_PREFIX)
+                .await
         }
 
         async fn update_refund(
