@@ -2,10 +2,10 @@
 //! queue the merchant events, answer.
 
 use chrono::{DateTime, Utc};
-use cuadre_core::events::{EventType, MerchantEvent};
+use cuadre_core::events::MerchantEvent;
 use cuadre_core::records::sha256_hex;
 use cuadre_core::store::{Created, PaymentEvents, StoreError};
-use cuadre_core::time::{format_lima, lima_date};
+use cuadre_core::time::lima_date;
 use cuadre_core::{
     ExceptionRecord, OperationNumber, Order, OrderId, OrderStatus, Payment, PaymentSource, Tenant,
     TenantId,
@@ -15,7 +15,7 @@ use cuadre_gateway::Notification;
 use cuadre_lambda::problem::{json_response, FieldError, Problem};
 use lambda_http::http::{HeaderMap, Method, StatusCode};
 use lambda_http::{Body, Request, Response};
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::app::{App, ArchivedNotification};
 use crate::rules::{self, PaymentFacts};
@@ -386,14 +386,16 @@ async fn follow_up(
         {
             Created::New(record) => {
                 tracing::info!(tenant = %t, exception = %record.exception_id, "exception raised");
-                events.push(exception_opened(&record));
+                events.push(MerchantEvent::exception_opened(&record));
             }
-            Created::AlreadyExisted(record) if resend => events.push(exception_opened(&record)),
+            Created::AlreadyExisted(record) if resend => {
+                events.push(MerchantEvent::exception_opened(&record))
+            }
             Created::AlreadyExisted(_) => {}
         }
     }
     if let (true, Some(order)) = (decision.first_payment, &order) {
-        events.insert(0, order_paid(order, payment));
+        events.insert(0, MerchantEvent::order_paid(order, payment));
     }
 
     if !events.is_empty() {
@@ -462,53 +464,6 @@ async fn settle_order(
     Err(unavailable(
         "the order is being changed by others; send the notification again",
     ))
-}
-
-fn order_paid(order: &Order, payment: &Payment) -> MerchantEvent {
-    MerchantEvent::new(
-        EventType::OrderPaid,
-        order.tenant_id.clone(),
-        &format!("{}/{}", payment.cip, payment.operation_number),
-        payment.paid_at,
-        json!({
-            "order_id": order.order_id,
-            "cip": payment.cip,
-            "status": order.status,
-            "amount": order.amount.amount_string(),
-            "currency": order.amount.currency(),
-            "payment": payment_view(payment),
-        }),
-    )
-}
-
-fn payment_view(payment: &Payment) -> Value {
-    json!({
-        "operation_number": payment.operation_number,
-        "amount": payment.amount.amount_string(),
-        "currency": payment.amount.currency(),
-        "paid_at": format_lima(payment.paid_at),
-        "received_at": format_lima(payment.received_at),
-        "source": payment.source,
-    })
-}
-
-fn exception_opened(record: &ExceptionRecord) -> MerchantEvent {
-    MerchantEvent::new(
-        EventType::ExceptionOpened,
-        record.tenant_id.clone(),
-        &record.exception_id,
-        record.opened_at,
-        json!({
-            "exception_id": record.exception_id,
-            "kind": record.kind,
-            "order_id": record.order_id,
-            "cip": record.cip,
-            "operation_number": record.operation_number,
-            "detail": record.detail,
-            "status": record.status,
-            "opened_at": format_lima(record.opened_at),
-        }),
-    )
 }
 
 /// Sends the events of a tenant's payments left pending by a request that died (for a sweeper).

@@ -117,8 +117,8 @@ async fn the_spec_example_is_verified_archived_recorded_and_announced() {
     assert!(paid.event_id.starts_with("evt_"));
     assert_eq!(paid.data["order_id"], "A-1");
     assert_eq!(paid.data["status"], "PAID");
-    assert_eq!(paid.data["payment"]["operation_number"], "1253");
-    assert_eq!(paid.data["payment"]["amount"], "22.05");
+    assert_eq!(paid.data["operation_number"], "1253");
+    assert_eq!(paid.data["amount"], "22.05");
 }
 
 #[tokio::test]

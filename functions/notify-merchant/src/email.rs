@@ -128,6 +128,50 @@ mod tests {
     use super::*;
     use chrono::TimeZone;
 
+    /// The producers build `order.paid` with `MerchantEvent::order_paid`; the e-mail must find the
+    /// operation number, amount and time there.
+    #[test]
+    fn reads_the_order_paid_event_the_producers_send() {
+        use cuadre_core::records::PaymentSource;
+        use cuadre_core::{Cip, OperationNumber, Order, OrderId, OrderStatus, Payment, TenantId};
+        let at = Utc.with_ymd_and_hms(2026, 11, 25, 15, 0, 0).unwrap();
+        let tenant = TenantId::parse("acme").unwrap();
+        let order = Order {
+            tenant_id: tenant.clone(),
+            order_id: OrderId::parse("ORD-1").unwrap(),
+            cip: Some(Cip::parse("11546901").unwrap()),
+            amount: Money::parse("1250", Currency::Pen).unwrap(),
+            status: OrderStatus::Paid,
+            issued_at: at,
+            expires_at: at,
+            cip_url: None,
+            channel: None,
+            concept: None,
+            buyer: None,
+            pay_token: None,
+            issuing_since: None,
+            unknown_issue_attempts: 0,
+            version: 2,
+        };
+        let payment = Payment {
+            tenant_id: tenant,
+            cip: Cip::parse("11546901").unwrap(),
+            operation_number: OperationNumber::parse("1253").unwrap(),
+            amount: Money::parse("1250", Currency::Pen).unwrap(),
+            paid_at: at,
+            received_at: at,
+            order_id: Some(order.order_id.clone()),
+            source: PaymentSource::Notification,
+            raw_ref: None,
+        };
+        let event = cuadre_core::events::MerchantEvent::order_paid(&order, &payment);
+        let data: PaidData = serde_json::from_value(event.data).unwrap();
+        assert_eq!(data.order_id, "ORD-1");
+        assert_eq!(data.operation_number.as_deref(), Some("1253"));
+        assert_eq!(data.money(), Some(payment.amount));
+        assert_eq!(data.paid_at.as_deref(), Some("2026-11-25T10:00:00-05:00"));
+    }
+
     fn confirmation() -> Confirmation {
         Confirmation {
             merchant: "Tienda Uno".into(),

@@ -21,12 +21,11 @@ use std::collections::HashSet;
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use chrono::{DateTime, Utc};
-use cuadre_core::events::{EventType, MerchantEvent};
+use cuadre_core::events::MerchantEvent;
 use cuadre_core::reconcile::{
     reconcile, FactsError, OrderFact, PaymentFact, ReconcileFacts, SettlementLine, VoucherFact,
 };
 use cuadre_core::store::{Created, SettlementFileImport, StatusLookup, StoreError};
-use cuadre_core::time::format_lima;
 use cuadre_core::{
     ExceptionKey, ExceptionKind, ExceptionRecord, IdError, Money, Order, OrderStatus, Payment,
     PaymentSource, Tenant,
@@ -34,7 +33,6 @@ use cuadre_core::{
 use cuadre_gateway::{CipLookup, CipStatus, Credentials};
 use cuadre_lambda::sqs::{run_batch, RecordOutcome};
 use serde::Serialize;
-use serde_json::json;
 
 use crate::app::App;
 use crate::job::{Cursor, Job, Phase};
@@ -172,66 +170,6 @@ fn path_to(from: OrderStatus, to: OrderStatus) -> Vec<OrderStatus> {
     }
 }
 
-fn order_expired(order: &Order) -> MerchantEvent {
-    MerchantEvent::new(
-        EventType::OrderExpired,
-        order.tenant_id.clone(),
-        &format!("{}/{}", order.order_id, format_lima(order.expires_at)),
-        order.expires_at,
-        json!({
-            "order_id": order.order_id,
-            "cip": order.cip,
-            "status": OrderStatus::Expired,
-            "amount": order.amount.amount_string(),
-            "currency": order.amount.currency(),
-            "expires_at": format_lima(order.expires_at),
-        }),
-    )
-}
-
-fn order_paid(order: &Order, payment: &Payment) -> MerchantEvent {
-    // The same fact key as gateway-webhook's, so a late notification's event de-duplicates with it.
-    MerchantEvent::new(
-        EventType::OrderPaid,
-        order.tenant_id.clone(),
-        &format!("{}/{}", payment.cip, payment.operation_number),
-        payment.paid_at,
-        json!({
-            "order_id": order.order_id,
-            "cip": payment.cip,
-            "status": OrderStatus::Paid,
-            "amount": order.amount.amount_string(),
-            "currency": order.amount.currency(),
-            "payment": {
-                "operation_number": payment.operation_number,
-                "amount": payment.amount.amount_string(),
-                "currency": payment.amount.currency(),
-                "paid_at": format_lima(payment.paid_at),
-                "source": payment.source,
-            },
-        }),
-    )
-}
-
-fn exception_opened(record: &ExceptionRecord) -> MerchantEvent {
-    MerchantEvent::new(
-        EventType::ExceptionOpened,
-        record.tenant_id.clone(),
-        &record.exception_id,
-        record.opened_at,
-        json!({
-            "exception_id": record.exception_id,
-            "kind": record.kind,
-            "order_id": record.order_id,
-            "cip": record.cip,
-            "operation_number": record.operation_number,
-            "detail": record.detail,
-            "status": record.status,
-            "opened_at": format_lima(record.opened_at),
-        }),
-    )
-}
-
 impl Run<'_> {
     fn as_of(&self) -> DateTime<Utc> {
         self.job.as_of
@@ -288,7 +226,8 @@ impl Run<'_> {
                 fresh.push(record);
             }
         }
-        let events: Vec<MerchantEvent> = fresh.iter().map(exception_opened).collect();
+        let events: Vec<MerchantEvent> =
+            fresh.iter().map(MerchantEvent::exception_opened).collect();
         self.send_events(&events).await?;
         for record in &fresh {
             if let Created::New(_) = self.app.store.raise_exception(record).await? {
@@ -312,7 +251,8 @@ impl Run<'_> {
             let mut lost = false;
             for step in path_to(current.status, target) {
                 if step == OrderStatus::Expired {
-                    self.send_events(&[order_expired(&current)]).await?;
+                    self.send_events(&[MerchantEvent::order_expired(&current)])
+                        .await?;
                 }
                 match self.app.store.transition_order(&current, step).await {
                     Ok(next) => {
@@ -359,7 +299,8 @@ impl Run<'_> {
         let stored = match self.app.store.record_payment(&payment).await? {
             Created::New(p) => {
                 self.report.payments_recorded += 1;
-                self.send_events(&[order_paid(order, &p)]).await?;
+                self.send_events(&[MerchantEvent::order_paid(order, &p)])
+                    .await?;
                 p
             }
             Created::AlreadyExisted(p) => p,

@@ -5,8 +5,11 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::exception::ExceptionRecord;
 use crate::ids::TenantId;
-use crate::records::sha256_hex;
+use crate::order::Order;
+use crate::records::{sha256_hex, Payment};
+use crate::time::format_lima;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum EventType {
@@ -64,6 +67,71 @@ impl MerchantEvent {
             occurred_at,
             data,
         }
+    }
+}
+
+/// The events every producer sends, built in one place so `data` has one shape per type.
+impl MerchantEvent {
+    /// `order.paid`: what was paid (amount, operation number, time, source) and the order it paid.
+    /// Keyed by CIP and operation number, so the webhook's event and a status lookup's or a
+    /// settlement's event for the same payment are one event.
+    pub fn order_paid(order: &Order, payment: &Payment) -> Self {
+        MerchantEvent::new(
+            EventType::OrderPaid,
+            order.tenant_id.clone(),
+            &format!("{}/{}", payment.cip, payment.operation_number),
+            payment.paid_at,
+            serde_json::json!({
+                "order_id": order.order_id,
+                "cip": payment.cip,
+                "operation_number": payment.operation_number,
+                "amount": payment.amount.amount_string(),
+                "currency": payment.amount.currency(),
+                "paid_at": format_lima(payment.paid_at),
+                "source": payment.source,
+                "status": order.status,
+                "order_amount": order.amount.amount_string(),
+                "order_currency": order.amount.currency(),
+            }),
+        )
+    }
+
+    /// `order.expired`: the code's expiry passed unpaid.
+    pub fn order_expired(order: &Order) -> Self {
+        MerchantEvent::new(
+            EventType::OrderExpired,
+            order.tenant_id.clone(),
+            &format!("{}/{}", order.order_id, format_lima(order.expires_at)),
+            order.expires_at,
+            serde_json::json!({
+                "order_id": order.order_id,
+                "cip": order.cip,
+                "status": crate::order::OrderStatus::Expired,
+                "amount": order.amount.amount_string(),
+                "currency": order.amount.currency(),
+                "expires_at": format_lima(order.expires_at),
+            }),
+        )
+    }
+
+    /// `exception.opened`, keyed by the exception's stable id.
+    pub fn exception_opened(record: &ExceptionRecord) -> Self {
+        MerchantEvent::new(
+            EventType::ExceptionOpened,
+            record.tenant_id.clone(),
+            &record.exception_id,
+            record.opened_at,
+            serde_json::json!({
+                "exception_id": record.exception_id,
+                "kind": record.kind,
+                "order_id": record.order_id,
+                "cip": record.cip,
+                "operation_number": record.operation_number,
+                "detail": record.detail,
+                "status": record.status,
+                "opened_at": format_lima(record.opened_at),
+            }),
+        )
     }
 }
 
