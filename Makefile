@@ -31,7 +31,7 @@ dev: deps-apt
 
 test: deps-apt
 	@infra/local-aws up >/dev/null
-	@status=0; $(CARGO) test --workspace || status=$$?; \
+	@status=0; $(CARGO) test --workspace --no-fail-fast || status=$$?; \
 	  infra/local-aws down >/dev/null 2>&1; exit $$status
 
 lint: deps-apt
