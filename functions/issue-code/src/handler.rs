@@ -4,7 +4,7 @@ use chrono::{DateTime, Duration, Utc};
 use cuadre_core::access::{hash_pay_token, new_pay_token, PayLink};
 use cuadre_core::records::{sha256_hex, IdempotencyStatus};
 use cuadre_core::store::{IdempotencyStart, StoreError};
-use cuadre_core::tenants::{authenticate, AuthError};
+use cuadre_core::tenants::{authenticate_merchant, AuthError};
 use cuadre_core::{ExceptionStatus, IdempotencyRecord, Order, OrderId, OrderStatus, Tenant};
 use cuadre_gateway::{CreateCip, Credentials, GatewayError};
 use cuadre_lambda::problem::{json_response, FieldError, Problem};
@@ -39,15 +39,9 @@ async fn route(app: &App, req: Request) -> Result<Response<Body>, Problem> {
         .headers()
         .get("authorization")
         .and_then(|v| v.to_str().ok());
-    let key = authenticate(app.store.as_ref(), auth)
+    let (_, tenant) = authenticate_merchant(app.store.as_ref(), app.store.as_ref(), auth)
         .await
         .map_err(auth_problem)?;
-    let tenant = app
-        .store
-        .get_tenant(&key.tenant_id)
-        .await
-        .map_err(store_problem)?
-        .ok_or_else(|| Problem::unauthorized("the API key's merchant no longer exists"))?;
     let base = public_base(app, req.headers());
     let method = req.method().clone();
     match (method, rest.trim_end_matches('/')) {

@@ -2,7 +2,7 @@
 
 use cuadre_core::access::ApiKeyRecord;
 use cuadre_core::store::StoreError;
-use cuadre_core::tenants::{authenticate, AuthError};
+use cuadre_core::tenants::{authenticate_merchant, AuthError};
 use cuadre_core::{OrderId, Tenant};
 use cuadre_lambda::problem::{FieldError, Problem};
 use lambda_http::http::{Method, StatusCode};
@@ -105,15 +105,9 @@ async fn caller(app: &App, req: &Request) -> Result<Caller, Problem> {
         .headers()
         .get("authorization")
         .and_then(|v| v.to_str().ok());
-    let key = authenticate(app.store.as_ref(), auth)
+    let (key, tenant) = authenticate_merchant(app.store.as_ref(), app.store.as_ref(), auth)
         .await
         .map_err(auth_problem)?;
-    let tenant = app
-        .store
-        .get_tenant(&key.tenant_id)
-        .await
-        .map_err(store_problem)?
-        .ok_or_else(|| Problem::unauthorized("the API key's merchant no longer exists"))?;
     Ok(Caller { tenant, key })
 }
 

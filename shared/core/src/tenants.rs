@@ -212,6 +212,8 @@ pub enum AuthError {
     Invalid,
     #[error("the API key has been revoked")]
     Revoked,
+    #[error("the API key's merchant no longer exists")]
+    UnknownTenant,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -241,4 +243,18 @@ pub async fn authenticate(
         return Err(AuthError::Revoked);
     }
     Ok(record)
+}
+
+/// The merchant behind an `Authorization` header value: its key and its tenant record.
+pub async fn authenticate_merchant(
+    keys: &dyn ApiKeyStore,
+    tenants: &dyn TenantStore,
+    authorization: Option<&str>,
+) -> Result<(ApiKeyRecord, Tenant), AuthError> {
+    let key = authenticate(keys, authorization).await?;
+    let tenant = tenants
+        .get_tenant(&key.tenant_id)
+        .await?
+        .ok_or(AuthError::UnknownTenant)?;
+    Ok((key, tenant))
 }
