@@ -7,5 +7,6 @@
 //! credential: unguessable, and only its hash is stored.
 
 pub mod handler;
+mod start;
 
 pub use handler::{handle, App, Settings};

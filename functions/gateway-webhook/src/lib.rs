@@ -11,6 +11,7 @@ pub mod adapters;
 pub mod app;
 pub mod handler;
 pub mod rules;
+mod start;
 
 pub use app::{App, Archive, ArchivedNotification, EventQueue, Settings, SinkError, Store};
 pub use handler::{handle, resend_pending_events};

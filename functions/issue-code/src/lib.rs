@@ -8,6 +8,7 @@
 pub mod app;
 pub mod handler;
 pub mod request;
+mod start;
 
 pub use app::{App, Settings, Store};
 pub use handler::handle;

@@ -17,6 +17,7 @@ mod exceptions;
 pub mod handler;
 mod refunds;
 mod reports;
+mod start;
 
 pub use app::{App, EventQueue, QueueError, ReportFiles, Store};
 pub use handler::handle;

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use cuadre_core::store::{OnceStore, OrderStore, TenantStore};
-use cuadre_lambda::config::{parsed_or, ConfigError};
+use cuadre_lambda::config::{optional, parsed_or, ConfigError, Env};
 use cuadre_lambda::secrets::SecretCache;
 
 use crate::ports::{EventPoster, Mailer, Visibility};
@@ -46,12 +46,9 @@ impl Default for Settings {
 
 impl Settings {
     /// From the environment the template sets; every variable but `BUYER_EMAIL_FROM` is optional.
-    pub fn from_env() -> Result<Settings, ConfigError> {
+    pub fn from_env(env: &dyn Env) -> Result<Settings, ConfigError> {
         let defaults = Settings::default();
-        let email_from = std::env::var("BUYER_EMAIL_FROM")
-            .ok()
-            .map(|v| v.trim().to_string())
-            .filter(|v| !v.is_empty());
+        let email_from = optional(env, "BUYER_EMAIL_FROM");
         if let Some(from) = &email_from {
             if !from.contains('@') {
                 return Err(ConfigError::Invalid {
@@ -60,7 +57,7 @@ impl Settings {
                 });
             }
         }
-        let max_receive_count = parsed_or("MAX_RECEIVE_COUNT", defaults.max_receive_count)?;
+        let max_receive_count = parsed_or(env, "MAX_RECEIVE_COUNT", defaults.max_receive_count)?;
         if max_receive_count == 0 {
             return Err(ConfigError::Invalid {
                 name: "MAX_RECEIVE_COUNT",
@@ -70,13 +67,13 @@ impl Settings {
         Ok(Settings {
             email_from,
             retry: RetrySchedule {
-                first_secs: parsed_or("RETRY_FIRST_DELAY_SECS", defaults.retry.first_secs)?,
-                factor: parsed_or("RETRY_FACTOR", defaults.retry.factor)?,
+                first_secs: parsed_or(env, "RETRY_FIRST_DELAY_SECS", defaults.retry.first_secs)?,
+                factor: parsed_or(env, "RETRY_FACTOR", defaults.retry.factor)?,
                 cap_secs: defaults.retry.cap_secs,
             },
             max_receive_count,
-            email_lease_secs: parsed_or("BUYER_EMAIL_LEASE_SECS", defaults.email_lease_secs)?,
-            concurrency: parsed_or("BATCH_CONCURRENCY", defaults.concurrency)?,
+            email_lease_secs: parsed_or(env, "BUYER_EMAIL_LEASE_SECS", defaults.email_lease_secs)?,
+            concurrency: parsed_or(env, "BATCH_CONCURRENCY", defaults.concurrency)?,
         })
     }
 }

@@ -18,6 +18,7 @@ pub mod handler;
 pub mod ports;
 pub mod retry;
 pub mod signing;
+mod start;
 
 pub use app::{App, Settings, Store};
 pub use handler::{handle, Failure};

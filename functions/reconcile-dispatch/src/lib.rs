@@ -7,7 +7,10 @@ use std::sync::Arc;
 
 use aws_lambda_events::event::eventbridge::EventBridgeEvent;
 use chrono::{DateTime, Utc};
+use cuadre_aws::{AwsContext, DynamoStore};
 use cuadre_core::store::{ReconcileStore, StoreError};
+use cuadre_lambda::config::{parsed_or, required, Env, StartError};
+use reconcile_worker::adapters::SqsQueue;
 use reconcile_worker::ports::{Message, MessageQueue, SinkError};
 use reconcile_worker::Job;
 
@@ -68,6 +71,24 @@ pub async fn dispatch(app: &App, as_of: DateTime<Utc>) -> Result<Dispatched, Dis
 }
 
 /// The Lambda entry: the scheduled event's `time` is the run's `as_of` (now when absent).
+impl App {
+    /// The function as Lambda starts it, from its environment; the local platform starts it the
+    /// same way.
+    pub fn from_env(env: &dyn Env, aws: &AwsContext) -> Result<App, StartError> {
+        let table = required(env, "TABLE_NAME")?;
+        let jobs_url = required(env, "RECONCILE_JOBS_QUEUE_URL")?;
+        Ok(App {
+            tenants: Arc::new(DynamoStore::new(
+                aws_sdk_dynamodb::Client::new(&aws.sdk),
+                table,
+            )),
+            jobs: Arc::new(SqsQueue::new(aws_sdk_sqs::Client::new(&aws.sdk), jobs_url)),
+            page_size: parsed_or(env, "DISPATCH_PAGE_SIZE", 100)?,
+            clock: Arc::new(chrono::Utc::now),
+        })
+    }
+}
+
 pub async fn handle(
     app: &App,
     event: EventBridgeEvent<serde_json::Value>,

@@ -9,6 +9,7 @@ pub mod handler;
 pub mod job;
 pub mod ports;
 pub mod report;
+mod start;
 
 pub use app::{App, Clock, Settings, Store};
 pub use handler::{handle, run_job, JobError, JobReport};

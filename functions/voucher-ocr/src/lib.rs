@@ -10,6 +10,7 @@ pub mod app;
 pub mod event;
 pub mod handler;
 pub mod inspect;
+mod start;
 
 pub use app::{App, Fetched, S3Files, Settings, Store, VoucherFiles};
 pub use handler::handle;

@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use aws_config::SdkConfig;
-use cuadre_aws::AwsEndpoint;
-use cuadre_lambda::config::ConfigError;
+use cuadre_aws::{AwsContext, AwsEndpoint};
+use cuadre_lambda::config::Env;
 use serde_json::Value;
 
 use crate::template::{local_name, Template, ACCOUNT_ID, REGION};
@@ -70,13 +70,13 @@ impl AwsEnv {
     }
 }
 
-/// One function's configuration: its variables and the shared SDK configuration.
+/// One function's configuration: its variables (read through [`Env`], as `main.rs` reads the
+/// process environment) and the shared SDK configuration.
 #[derive(Clone)]
 pub struct FunctionEnv {
     pub binary: String,
     pub vars: BTreeMap<String, String>,
-    pub endpoint: AwsEndpoint,
-    pub sdk: SdkConfig,
+    pub aws: AwsContext,
 }
 
 impl std::fmt::Debug for FunctionEnv {
@@ -84,42 +84,14 @@ impl std::fmt::Debug for FunctionEnv {
         f.debug_struct("FunctionEnv")
             .field("binary", &self.binary)
             .field("vars", &self.vars.keys().collect::<Vec<_>>())
-            .field("endpoint", &self.endpoint)
+            .field("endpoint", &self.aws.endpoint)
             .finish()
     }
 }
 
-impl FunctionEnv {
-    pub fn var(&self, name: &str) -> Option<&str> {
-        self.vars.get(name).map(String::as_str)
-    }
-
-    /// `cuadre_lambda::config::required`, over this environment.
-    pub fn required(&self, name: &'static str) -> Result<String, ConfigError> {
-        match self.var(name) {
-            Some(v) if !v.trim().is_empty() => Ok(v.to_string()),
-            _ => Err(ConfigError::Missing(name)),
-        }
-    }
-
-    /// `cuadre_lambda::config::parsed_or`, over this environment.
-    pub fn parsed_or<T: std::str::FromStr>(
-        &self,
-        name: &'static str,
-        default: T,
-    ) -> Result<T, ConfigError>
-    where
-        T::Err: std::fmt::Display,
-    {
-        match self.var(name) {
-            Some(v) if !v.trim().is_empty() => {
-                v.trim().parse().map_err(|e: T::Err| ConfigError::Invalid {
-                    name,
-                    reason: e.to_string(),
-                })
-            }
-            _ => Ok(default),
-        }
+impl Env for FunctionEnv {
+    fn var(&self, name: &str) -> Option<String> {
+        self.vars.get(name).cloned()
     }
 }
 
@@ -166,8 +138,10 @@ impl Hosting {
         FunctionEnv {
             binary: binary.to_string(),
             vars,
-            endpoint: self.endpoint.clone(),
-            sdk: self.sdk.clone(),
+            aws: AwsContext {
+                sdk: self.sdk.clone(),
+                endpoint: self.endpoint.clone(),
+            },
         }
     }
 

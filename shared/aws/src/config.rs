@@ -44,6 +44,31 @@ pub async fn load_sdk_config(endpoint: &AwsEndpoint) -> SdkConfig {
     loader.load().await
 }
 
+/// The SDK configuration and where it points: what every function builds its clients from.
+#[derive(Debug, Clone)]
+pub struct AwsContext {
+    pub sdk: SdkConfig,
+    pub endpoint: AwsEndpoint,
+}
+
+impl AwsContext {
+    pub async fn load(endpoint: AwsEndpoint) -> AwsContext {
+        AwsContext {
+            sdk: load_sdk_config(&endpoint).await,
+            endpoint,
+        }
+    }
+
+    /// From `AWS_ENDPOINT_URL` (unset in AWS).
+    pub async fn from_env() -> AwsContext {
+        AwsContext::load(AwsEndpoint::from_env()).await
+    }
+
+    pub fn s3(&self) -> aws_sdk_s3::Client {
+        s3_client(&self.sdk, &self.endpoint)
+    }
+}
+
 /// An S3 client; path-style addressing against the emulator (no wildcard DNS on loopback).
 pub fn s3_client(config: &SdkConfig, endpoint: &AwsEndpoint) -> aws_sdk_s3::Client {
     let s3_config = aws_sdk_s3::config::Builder::from(config)

@@ -6,7 +6,7 @@ pub mod links;
 pub mod secrets;
 pub mod textract;
 
-pub use config::{load_sdk_config, AwsEndpoint};
+pub use config::{load_sdk_config, AwsContext, AwsEndpoint};
 pub use dynamo::{DynamoStore, WriteMeter};
 pub use links::S3Links;
 pub use secrets::SsmSecrets;

@@ -1,0 +1,28 @@
+//! The function as Lambda starts it, from its environment; the local platform starts it the same way.
+
+use std::sync::Arc;
+
+use cuadre_aws::{AwsContext, DynamoStore, S3Links};
+use cuadre_lambda::config::{parsed_or, required, Env, StartError};
+
+use crate::{App, Settings};
+
+impl App {
+    pub fn from_env(env: &dyn Env, aws: &AwsContext) -> Result<App, StartError> {
+        let table = required(env, "TABLE_NAME")?;
+        let bucket = required(env, "VOUCHERS_BUCKET")?;
+        let settings = Settings {
+            max_uploads_per_code: parsed_or(env, "MAX_UPLOADS_PER_CODE", 5)?,
+            upload_link_secs: parsed_or(env, "UPLOAD_LINK_SECS", 600)?,
+        };
+        Ok(App {
+            store: Arc::new(DynamoStore::new(
+                aws_sdk_dynamodb::Client::new(&aws.sdk),
+                table,
+            )),
+            links: Arc::new(S3Links::new(aws.s3(), bucket)),
+            settings,
+            clock: Arc::new(chrono::Utc::now),
+        })
+    }
+}
