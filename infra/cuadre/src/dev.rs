@@ -28,6 +28,9 @@ use tokio::task::JoinHandle;
 /// they mean nothing to the real gateway.
 pub const DEMO_MERCHANT: &str = "1234:cuadre-demo-access-key:cuadre-demo-secret-key";
 
+/// The tenant id the banner suggests; the sandbox's notifications go to its webhook URL.
+pub const DEV_TENANT: &str = "demo";
+
 #[derive(Debug, Args)]
 pub struct DevArgs {
     /// Port of the API and the buyer pages (0 picks a free one).
@@ -123,8 +126,10 @@ pub struct Local {
     pub platform: RunningPlatform,
     pub sandbox_url: String,
     pub merchant: Option<MerchantSpec>,
-    /// Where the sandbox posts the merchant's payment notifications (the gateway-webhook route).
+    /// The gateway-webhook route, with `{tenant_id}` still in it: where the sandbox posts a
+    /// merchant's payment notifications once [`Local::notify_tenant`] names the tenant.
     pub notification_url: Option<String>,
+    pub sandbox: SandboxState,
     sandbox_stop: oneshot::Sender<()>,
     sandbox_task: JoinHandle<std::io::Result<()>>,
 }
@@ -176,14 +181,16 @@ pub async fn start(options: StartOptions) -> Result<Local, DevError> {
 
     let mut sandbox_config = SandboxConfig::default();
     if let Some(m) = &options.merchant {
-        let mut merchant =
-            SandboxMerchant::new(m.id_service, m.access_key.clone(), m.secret_key.clone());
-        merchant.notification_url = notification_url.clone();
-        sandbox_config.merchants.push(merchant);
+        // Notifications need the tenant in their URL: `Local::notify_tenant` adds it once known.
+        sandbox_config.merchants.push(SandboxMerchant::new(
+            m.id_service,
+            m.access_key.clone(),
+            m.secret_key.clone(),
+        ));
     }
     let sandbox = SandboxState::new(sandbox_config);
     let (sandbox_stop, stopped) = oneshot::channel::<()>();
-    let sandbox_task = tokio::spawn(serve_until(sandbox_listener, sandbox, async {
+    let sandbox_task = tokio::spawn(serve_until(sandbox_listener, sandbox.clone(), async {
         let _ = stopped.await;
     }));
 
@@ -197,6 +204,7 @@ pub async fn start(options: StartOptions) -> Result<Local, DevError> {
         sandbox_url,
         merchant: options.merchant,
         notification_url,
+        sandbox,
         sandbox_stop,
         sandbox_task,
     })
@@ -208,13 +216,35 @@ fn webhook_path(template: &Template) -> Option<String> {
         .function("gateway-webhook")?
         .http
         .iter()
-        .find(|r| {
-            r.method.as_deref() == Some("POST") && r.path.as_ref().is_some_and(|p| !p.contains('{'))
-        })
+        .find(|r| r.method.as_deref() == Some("POST"))
         .and_then(|r| r.path.clone())
 }
 
+/// `notification_url` with the tenant in it (the route's one path parameter).
+pub fn tenant_notification_url(template_url: &str, tenant_id: &str) -> String {
+    match (template_url.find('{'), template_url.find('}')) {
+        (Some(open), Some(close)) if open < close => format!(
+            "{}{tenant_id}{}",
+            &template_url[..open],
+            &template_url[close + 1..]
+        ),
+        _ => template_url.to_string(),
+    }
+}
+
 impl Local {
+    /// Points the sandbox merchant's notifications at `tenant_id`'s webhook URL (what a merchant
+    /// does once in PagoEfectivo's back office after onboarding); returns that URL.
+    pub fn notify_tenant(&self, tenant_id: &str) -> Option<String> {
+        let m = self.merchant.as_ref()?;
+        let url = tenant_notification_url(self.notification_url.as_deref()?, tenant_id);
+        self.sandbox.register_merchant(
+            SandboxMerchant::new(m.id_service, m.access_key.clone(), m.secret_key.clone())
+                .with_notification_url(url.clone()),
+        );
+        Some(url)
+    }
+
     /// Stops the platform and the sandbox, and the emulator if `start` started it.
     pub async fn stop(self) -> Result<(), DevError> {
         self.platform.stop().await;
@@ -264,13 +294,16 @@ impl Local {
                 m.access_key,
                 self.notification_url
                     .as_deref()
-                    .map(|u| format!(", notifications to {u}"))
+                    .map(|u| format!(
+                        ", notifications to {}",
+                        tenant_notification_url(u, DEV_TENANT)
+                    ))
                     .unwrap_or_default()
             );
             outln!("Onboard it (in another shell, from the repository):");
             outln!("  . .local/aws.env");
             outln!(
-                "  echo '{}' | cargo run -q -p cuadre -- tenant create --id demo --name 'Bodega Demo SAC' \\",
+                "  echo '{}' | cargo run -q -p cuadre -- tenant create --id {DEV_TENANT} --name 'Bodega Demo SAC' \\",
                 m.secret_key
             );
             outln!(
@@ -314,6 +347,7 @@ pub async fn run(args: DevArgs) -> Result<(), DevError> {
         template: args.template,
     })
     .await?;
+    local.notify_tenant(DEV_TENANT);
     local.print_banner();
     until_stopped().await;
     outln!();
@@ -337,5 +371,14 @@ mod tests {
         assert!(parse_merchant("x:a:b").is_err());
         assert!(parse_merchant("1:a").is_err());
         assert!(parse_merchant("1::b").is_err());
+    }
+
+    #[test]
+    fn the_tenant_goes_into_the_webhook_route() {
+        assert_eq!(
+            tenant_notification_url("http://h/v1/webhooks/pagoefectivo/{tenant_id}", "acme"),
+            "http://h/v1/webhooks/pagoefectivo/acme"
+        );
+        assert_eq!(tenant_notification_url("http://h/x", "acme"), "http://h/x");
     }
 }

@@ -6,35 +6,7 @@
 //! one variant to [`Command`] and one to [`CliError`], and one arm in [`run`]. A group that talks to
 //! AWS flattens [`context::AwsArgs`] and calls [`context::Context::load`].
 
-/// `println!` that never panics: a closed pipe (`cuadre tenant list | head`) is not a crash.
-macro_rules! outln {
-    () => {{
-        use std::io::Write as _;
-        let _ = writeln!(std::io::stdout());
-    }};
-    ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        let _ = writeln!(std::io::stdout(), $($arg)*);
-    }};
-}
-
-/// `eprintln!` that never panics.
-macro_rules! errln {
-    ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        let _ = writeln!(std::io::stderr(), $($arg)*);
-    }};
-}
-
-mod context;
-mod demo;
-mod dev;
-mod reconcile;
-mod sandbox;
-mod tenant;
-mod voucher;
-mod webhook;
-
+use cuadre::{demo, dev, errln, reconcile, sandbox, tenant, voucher, webhook};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};

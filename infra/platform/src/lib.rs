@@ -22,6 +22,7 @@ pub mod env;
 pub mod functions;
 pub mod http;
 pub mod local_aws;
+pub mod openapi;
 pub mod queue;
 pub mod registry;
 pub mod schedule;
@@ -31,6 +32,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use cuadre_aws::{load_sdk_config, AwsEndpoint};
+use serde_json::Value;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -270,6 +272,7 @@ impl BoundPlatform {
             url: self.hosting.public_url.clone(),
             addr: self.addr,
             hosted,
+            schedules: registry.schedules.clone(),
             stop,
             tasks,
         })
@@ -290,11 +293,23 @@ pub struct RunningPlatform {
     pub url: String,
     pub addr: SocketAddr,
     pub hosted: Vec<Hosted>,
+    schedules: std::collections::BTreeMap<String, registry::ScheduleHandler>,
     stop: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
 }
 
 impl RunningPlatform {
+    /// Runs a scheduled function once, now, with `payload` as its event: what `aws lambda invoke`
+    /// does for an operator who will not wait for the schedule (e.g. a reconciliation "as of" a
+    /// given `time`).
+    pub async fn invoke_schedule(&self, binary: &str, payload: Value) -> Result<(), String> {
+        let handler = self
+            .schedules
+            .get(binary)
+            .ok_or_else(|| format!("{binary} is not a hosted scheduled function"))?;
+        handler(payload).await
+    }
+
     /// Stops serving and polling; in-flight requests finish (up to a few seconds).
     pub async fn stop(mut self) {
         let _ = self.stop.send(true);
