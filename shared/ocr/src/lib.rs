@@ -6,6 +6,8 @@
 //! rasterised: production's Textract reads single-page PDFs itself, and the local platform has no
 //! business carrying a PDF renderer for the rare voucher sent as one.
 
+pub mod render;
+
 use std::path::PathBuf;
 use std::time::Duration;
 
