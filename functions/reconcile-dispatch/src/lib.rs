@@ -2,6 +2,9 @@
 //! ReconcileJobsQueue (`{"tenant_id", "run_id", "as_of", "cursor": null}`; see
 //! [`reconcile_worker::Job`]). Tenants are listed a page at a time from the store's tenant index
 //! (a query, never a scan). `as_of` is the tick's time, so a redelivered tick names the same run.
+//!
+//! An operator may invoke it with `"detail": {"tenant_id": "..."}` to reconcile one merchant now
+//! (and with `time` to reconcile as of another instant).
 
 use std::sync::Arc;
 
@@ -9,6 +12,7 @@ use aws_lambda_events::event::eventbridge::EventBridgeEvent;
 use chrono::{DateTime, Utc};
 use cuadre_aws::{AwsContext, DynamoStore};
 use cuadre_core::store::{ReconcileStore, StoreError};
+use cuadre_core::TenantId;
 use cuadre_lambda::config::{parsed_or, required, Env, StartError};
 use reconcile_worker::adapters::SqsQueue;
 use reconcile_worker::ports::{Message, MessageQueue, SinkError};
@@ -31,6 +35,8 @@ pub enum DispatchError {
     Store(#[from] StoreError),
     #[error("jobs queue: {0}")]
     Queue(#[from] SinkError),
+    #[error("detail.tenant_id: {0}")]
+    Tenant(#[from] cuadre_core::IdError),
 }
 
 /// What a tick did.
@@ -94,5 +100,30 @@ pub async fn handle(
     event: EventBridgeEvent<serde_json::Value>,
 ) -> Result<Dispatched, DispatchError> {
     let as_of = event.time.unwrap_or_else(|| (app.clock)());
-    dispatch(app, as_of).await
+    match event.detail.get("tenant_id").and_then(|t| t.as_str()) {
+        Some(tenant) => dispatch_one(app, TenantId::parse(tenant)?, as_of).await,
+        None => dispatch(app, as_of).await,
+    }
+}
+
+/// One tenant's job only (an operator's run for one merchant).
+pub async fn dispatch_one(
+    app: &App,
+    tenant: TenantId,
+    as_of: DateTime<Utc>,
+) -> Result<Dispatched, DispatchError> {
+    let run_id = Job::run_id_for(as_of);
+    app.jobs
+        .send(&[Message::job(&Job::start(
+            tenant.clone(),
+            run_id.clone(),
+            as_of,
+        ))])
+        .await?;
+    tracing::info!(run_id, %tenant, "reconcile job queued for one tenant");
+    Ok(Dispatched {
+        run_id,
+        as_of,
+        jobs: 1,
+    })
 }

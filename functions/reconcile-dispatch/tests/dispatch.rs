@@ -9,6 +9,7 @@ mod support;
 use std::sync::Arc;
 use std::time::Duration;
 
+use aws_lambda_events::event::eventbridge::EventBridgeEvent;
 use chrono::{TimeDelta, Utc};
 use cuadre_core::store::{ExceptionStore, PaymentStore};
 use cuadre_core::{OperationNumber, OrderStatus, PaymentSource};
@@ -140,4 +141,57 @@ async fn a_tick_reconciles_each_tenant_through_the_jobs_queue() {
         types.contains(&"exception.opened:P-1".to_string()),
         "{types:?}"
     );
+}
+
+fn tick(
+    as_of: chrono::DateTime<Utc>,
+    detail: serde_json::Value,
+) -> EventBridgeEvent<serde_json::Value> {
+    serde_json::from_value(serde_json::json!({
+        "version": "0",
+        "id": "0d9c6f35-4c1e-4f6e-9a53-3c2b1f1a7e11",
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": "123456789012",
+        "time": cuadre_core::time::format_lima(as_of),
+        "region": "us-east-1",
+        "resources": [],
+        "detail": detail
+    }))
+    .unwrap()
+}
+
+#[tokio::test]
+async fn an_operator_run_for_one_tenant_queues_its_job_only() {
+    let h = Harness::new("dispatch-one").await;
+    let jobs_url = local_aws().var("RECONCILE_JOBS_QUEUE_URL").to_string();
+    let as_of = Utc::now()
+        + TimeDelta::days(3)
+        + TimeDelta::seconds(i64::from(rand::random::<u16>() % 3600));
+    let dispatcher = App {
+        tenants: h.store.clone(),
+        jobs: Arc::new(SqsQueue::new(h.sqs.clone(), jobs_url.clone())),
+        page_size: 50,
+        clock: Arc::new(Utc::now),
+    };
+    let detail = serde_json::json!({"tenant_id": h.tenant.as_str()});
+    let done = handle(&dispatcher, tick(as_of, detail)).await.unwrap();
+    assert_eq!(done.jobs, 1);
+
+    let run_id = done.run_id.clone();
+    let taken = h
+        .take(&jobs_url, 1, Duration::from_secs(30), |body| {
+            serde_json::from_str::<serde_json::Value>(body)
+                .map(|v| v["run_id"] == run_id.as_str())
+                .unwrap_or(false)
+        })
+        .await;
+    assert_eq!(taken.len(), 1);
+    assert!(of_tenant(taken[0].body.as_deref().unwrap(), &h.tenant));
+
+    let bad = serde_json::json!({"tenant_id": "Not A Tenant!"});
+    assert!(matches!(
+        handle(&dispatcher, tick(as_of, bad)).await,
+        Err(reconcile_dispatch::DispatchError::Tenant(_))
+    ));
 }

@@ -13,29 +13,40 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 async fn demo_tells_the_story_and_exits_zero() {
     cuadre_testing::local_aws();
     let mut cmd = cuadre();
-    cmd.args(["demo", "--orders", "2"]);
-    let out = tokio::time::timeout(Duration::from_secs(240), run(cmd, None))
+    cmd.arg("demo");
+    let out = tokio::time::timeout(Duration::from_secs(300), run(cmd, None))
         .await
         .expect("the demo finishes");
     assert!(out.status.success(), "{}", describe(&out));
     let text = stdout(&out);
+    let steps = text
+        .lines()
+        .filter(|l| {
+            l.trim_start()
+                .split('.')
+                .next()
+                .is_some_and(|n| n.parse::<u32>().is_ok())
+        })
+        .collect::<Vec<_>>();
+    assert_eq!(steps.len(), cuadre::demo::STEPS.len(), "{}", describe(&out));
     assert!(
-        text.contains("issue payment codes      ok"),
+        steps.iter().all(|l| l.contains(" ok ")),
         "{}",
         describe(&out)
     );
-    assert!(
-        text.contains("open a buyer page        ok"),
-        "{}",
-        describe(&out)
-    );
-    let rows: Vec<&str> = text.lines().filter(|l| l.starts_with("DEMO-")).collect();
-    assert_eq!(rows.len(), 2, "{}", describe(&out));
-    assert!(
-        rows.iter()
-            .all(|r| r.contains("PENDING") && r.ends_with("yes")),
-        "{text}"
-    );
+    // One row per planned order, each with the status and exceptions the plan expects.
+    let rows: Vec<&str> = text
+        .lines()
+        .filter(|l| l.trim_start().starts_with("DEMO-"))
+        .collect();
+    assert_eq!(rows.len(), cuadre::demo::PLAN.len(), "{}", describe(&out));
+    for (row, plan) in rows.iter().zip(cuadre::demo::PLAN) {
+        assert!(row.contains(plan.status), "{row}");
+        assert!(plan.exceptions.iter().all(|k| row.contains(k)), "{row}");
+        assert!(row.ends_with("yes"), "{row}");
+    }
+    assert!(text.contains("Open exceptions"), "{text}");
+    assert!(text.contains("summary.json"), "{text}");
     assert!(text.contains("The story came out as expected."));
 }
 
