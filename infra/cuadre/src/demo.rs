@@ -72,6 +72,9 @@ const LOST_NOTICE: usize = 3;
 const REUSED_VOUCHER: usize = 4;
 // PLAN[5]: the code nobody pays.
 
+/// What reconciliation writes for the day (see reconcile-worker's report module).
+const REPORT_FILES: [&str; 3] = ["orders.csv", "summary.json", "report.xlsx"];
+
 /// The six orders of the story, by the indices above.
 pub const PLAN: [Plan; 6] = [
     Plan {
@@ -166,6 +169,8 @@ pub struct Story {
     pub open_exceptions: Vec<OpenException>,
     /// Report files: (name, S3 location).
     pub report_files: Vec<(String, String)>,
+    /// How long the API's report links last.
+    pub report_link_secs: Option<u64>,
 }
 
 type Step = for<'a> fn(&'a mut Story) -> BoxFuture<'a, Result<String, String>>;
@@ -221,6 +226,7 @@ pub async fn run(args: DemoArgs) -> Result<(), DemoError> {
         as_of: None,
         open_exceptions: Vec::new(),
         report_files: Vec::new(),
+        report_link_secs: None,
     };
     let result = tell(&mut story).await;
     if args.keep_running {
@@ -249,7 +255,7 @@ async fn tell(story: &mut Story) -> Result<(), DemoError> {
     outln!("Open exceptions (what finance must act on)");
     outln!("{}", exceptions_table(&story.open_exceptions));
     outln!();
-    if let (Some(as_of), Some(tenant)) = (story.as_of, &story.tenant_id) {
+    if let Some(as_of) = story.as_of {
         let day = cuadre_core::time::lima_date(as_of);
         outln!(
             "Reports of {day} (reconciled as of {})",
@@ -259,8 +265,9 @@ async fn tell(story: &mut Story) -> Result<(), DemoError> {
             outln!("  {name:<18} {location}");
         }
         outln!(
-            "  through the API: GET {}/v1/reports/{day} (tenant {tenant}; links valid 15 minutes)",
-            story.local.platform.url
+            "  through the API: GET {}/v1/reports/{day} (download links valid {} s)",
+            story.local.platform.url,
+            story.report_link_secs.unwrap_or_default()
         );
         outln!();
     }
@@ -951,10 +958,16 @@ async fn reconcile(s: &mut Story) -> Result<String, String> {
         Duration::from_secs(120),
         || async {
             let (status, body) = send(s.http.get(&url).header("authorization", &auth)).await?;
-            Ok((status == 200).then_some(body))
+            let names: Vec<&str> = body["files"]
+                .as_array()
+                .map(|files| files.iter().filter_map(|f| f["name"].as_str()).collect())
+                .unwrap_or_default();
+            let complete = REPORT_FILES.iter().all(|f| names.contains(f));
+            Ok((status == 200 && complete).then_some(body))
         },
     )
     .await?;
+    s.report_link_secs = report["files"][0]["download_url_expires_in"].as_u64();
     let tenant = tenant(s)?;
     let bucket = s
         .local
