@@ -12,8 +12,8 @@ mod support;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use cuadre_aws::SqsMerchantEvents;
 use futures::stream::{self, StreamExt};
-use gateway_webhook::adapters::SqsEventQueue;
 use gateway_webhook::handle;
 use lambda_http::http::StatusCode;
 use support::{paid_body, sign, Harness, SECRET_KEY};
@@ -45,7 +45,7 @@ async fn main() {
         .unwrap()
         .queue_url
         .unwrap();
-    h.app.events = Arc::new(SqsEventQueue::new(h.sqs.clone(), queue_url.clone()));
+    h.app.events = Arc::new(SqsMerchantEvents::new(h.sqs.clone(), queue_url.clone()));
 
     let setup = Instant::now();
     stream::iter(0..n)

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
-use cuadre_core::events::MerchantEvent;
+use cuadre_core::events::MerchantEventSink;
 use cuadre_core::store::{ExceptionStore, OrderStore, PaymentOutbox, PaymentStore, TenantStore};
 use cuadre_lambda::secrets::SecretCache;
 
@@ -33,14 +33,6 @@ pub struct SinkError(pub String);
 #[async_trait]
 pub trait Archive: Send + Sync {
     async fn put(&self, object: ArchivedNotification<'_>) -> Result<(), SinkError>;
-}
-
-/// Where merchant events go (the notifications queue; the body of each message is the event).
-#[async_trait]
-pub trait EventQueue: Send + Sync {
-    /// Sends every event or fails (a partial failure is a failure: the caller sends all again,
-    /// receivers de-duplicate by `event_id`).
-    async fn send(&self, events: &[MerchantEvent]) -> Result<(), SinkError>;
 }
 
 pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
@@ -74,7 +66,7 @@ pub struct App {
     pub store: Arc<dyn Store>,
     pub secrets: Arc<SecretCache>,
     pub archive: Arc<dyn Archive>,
-    pub events: Arc<dyn EventQueue>,
+    pub events: Arc<dyn MerchantEventSink>,
     pub settings: Settings,
     pub clock: Clock,
 }

@@ -13,5 +13,5 @@ pub mod handler;
 pub mod rules;
 mod start;
 
-pub use app::{App, Archive, ArchivedNotification, EventQueue, Settings, SinkError, Store};
+pub use app::{App, Archive, ArchivedNotification, Settings, SinkError, Store};
 pub use handler::{handle, resend_pending_events};

@@ -2,11 +2,11 @@
 
 use std::sync::Arc;
 
-use cuadre_aws::{AwsContext, DynamoStore, SsmSecrets};
+use cuadre_aws::{AwsContext, DynamoStore, SqsMerchantEvents, SsmSecrets};
 use cuadre_lambda::config::{parsed_or, required, Env, StartError};
 use cuadre_lambda::secrets::SecretCache;
 
-use crate::adapters::{S3Archive, SqsEventQueue};
+use crate::adapters::S3Archive;
 use crate::{App, Settings};
 
 impl App {
@@ -37,7 +37,7 @@ impl App {
                 aws_sdk_ssm::Client::new(&aws.sdk),
             )))),
             archive: Arc::new(S3Archive::new(aws.s3(), bucket)),
-            events: Arc::new(SqsEventQueue::new(
+            events: Arc::new(SqsMerchantEvents::new(
                 aws_sdk_sqs::Client::new(&aws.sdk),
                 queue_url,
             )),

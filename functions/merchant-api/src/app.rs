@@ -3,9 +3,8 @@
 
 use std::sync::Arc;
 
-use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use cuadre_core::events::MerchantEvent;
+use cuadre_core::events::MerchantEventSink;
 use cuadre_core::store::{
     ApiKeyStore, ExceptionListing, ExceptionStore, ObjectLinks, ObjectListing, OrderStore,
     PaymentStore, RefundStore, TenantStore,
@@ -39,17 +38,6 @@ pub trait ReportFiles: ObjectLinks + ObjectListing {}
 
 impl<T> ReportFiles for T where T: ObjectLinks + ObjectListing {}
 
-/// The queue did not take the event.
-#[derive(Debug, thiserror::Error)]
-#[error("the event queue refused the event: {0}")]
-pub struct QueueError(pub String);
-
-/// Where merchant events go (the notifications queue): the message body is the event's JSON.
-#[async_trait]
-pub trait EventQueue: Send + Sync {
-    async fn send(&self, event: &MerchantEvent) -> Result<(), QueueError>;
-}
-
 pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 
 /// Cheap to clone: built once per container.
@@ -57,7 +45,7 @@ pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 pub struct App {
     pub store: Arc<dyn Store>,
     pub reports: Arc<dyn ReportFiles>,
-    pub events: Arc<dyn EventQueue>,
+    pub events: Arc<dyn MerchantEventSink>,
     pub clock: Clock,
 }
 

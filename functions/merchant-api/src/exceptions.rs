@@ -241,7 +241,7 @@ pub(crate) async fn resolve(
         stored.resolved_at.unwrap_or_else(|| app.now()),
         data,
     );
-    if let Err(e) = app.events.send(&event).await {
+    if let Err(e) = app.events.send(std::slice::from_ref(&event)).await {
         tracing::error!(
             tenant = %stored.tenant_id,
             exception = %stored.exception_id,

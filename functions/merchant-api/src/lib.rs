@@ -11,7 +11,6 @@
 //! Authenticated by the merchant's API key (`Authorization: Bearer …`); another merchant's items
 //! are simply not found.
 
-pub mod adapters;
 pub mod app;
 mod exceptions;
 pub mod handler;
@@ -19,5 +18,5 @@ mod refunds;
 mod reports;
 mod start;
 
-pub use app::{App, EventQueue, QueueError, ReportFiles, Store};
+pub use app::{App, ReportFiles, Store};
 pub use handler::handle;

@@ -2,10 +2,9 @@
 
 use std::sync::Arc;
 
-use cuadre_aws::{AwsContext, DynamoStore, S3Links};
+use cuadre_aws::{AwsContext, DynamoStore, S3Links, SqsMerchantEvents};
 use cuadre_lambda::config::{required, Env, StartError};
 
-use crate::adapters::SqsEventQueue;
 use crate::App;
 
 impl App {
@@ -19,7 +18,7 @@ impl App {
                 table,
             )),
             reports: Arc::new(S3Links::new(aws.s3(), reports_bucket)),
-            events: Arc::new(SqsEventQueue::new(
+            events: Arc::new(SqsMerchantEvents::new(
                 aws_sdk_sqs::Client::new(&aws.sdk),
                 queue_url,
             )),

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::ChecksumAlgorithm;
 use chrono::{Duration, Utc};
+use cuadre_aws::SqsMerchantEvents;
 use cuadre_aws::{DynamoStore, S3Links, SsmSecrets};
 use cuadre_core::store::{ExceptionStore, OrderStore, PaymentStore};
 use cuadre_core::tenants::{provision, NewTenant, Provisioned, TenantRandomness};
@@ -18,7 +19,6 @@ use cuadre_core::{
 use cuadre_testing::{local_aws, unique_tenant};
 use lambda_http::http::{Request, StatusCode};
 use lambda_http::Body;
-use merchant_api::adapters::SqsEventQueue;
 use merchant_api::{handle, App};
 use serde_json::{json, Value};
 
@@ -62,7 +62,7 @@ impl Harness {
         let app = App {
             store: store.clone(),
             reports: Arc::new(S3Links::new(aws.s3().await, aws.var("REPORTS_BUCKET"))),
-            events: Arc::new(SqsEventQueue::new(
+            events: Arc::new(SqsMerchantEvents::new(
                 aws.sqs().await,
                 aws.var("MERCHANT_NOTIFICATIONS_QUEUE_URL"),
             )),

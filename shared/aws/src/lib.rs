@@ -2,12 +2,14 @@
 
 pub mod config;
 pub mod dynamo;
+pub mod events;
 pub mod links;
 pub mod secrets;
 pub mod textract;
 
 pub use config::{load_sdk_config, AwsContext, AwsEndpoint};
 pub use dynamo::{DynamoStore, WriteMeter};
+pub use events::SqsMerchantEvents;
 pub use links::S3Links;
 pub use secrets::SsmSecrets;
 pub use textract::TextractDetector;

@@ -135,6 +135,20 @@ impl MerchantEvent {
     }
 }
 
+/// The events did not all reach the queue (always worth a retry: receivers de-duplicate by
+/// `event_id`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct EventSinkError(pub String);
+
+/// Where merchant events go: the notifications queue, one message per event (its JSON).
+#[async_trait::async_trait]
+pub trait MerchantEventSink: Send + Sync {
+    /// Sends every event or fails (a partial failure is a failure: the caller sends them all
+    /// again).
+    async fn send(&self, events: &[MerchantEvent]) -> Result<(), EventSinkError>;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

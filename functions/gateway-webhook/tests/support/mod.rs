@@ -10,15 +10,15 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use cuadre_aws::{DynamoStore, SsmSecrets};
-use cuadre_core::events::MerchantEvent;
+use cuadre_aws::{DynamoStore, SqsMerchantEvents, SsmSecrets};
+use cuadre_core::events::{EventSinkError, MerchantEvent, MerchantEventSink};
 use cuadre_core::store::OrderStore;
 use cuadre_core::tenants::{provision, NewTenant, TenantRandomness};
 use cuadre_core::{Cip, Currency, Money, Order, OrderId, OrderStatus, Ruc, Tenant};
 use cuadre_lambda::secrets::SecretCache;
 use cuadre_testing::{local_aws, unique_tenant};
-use gateway_webhook::adapters::{S3Archive, SqsEventQueue};
-use gateway_webhook::{handle, App, EventQueue, Settings, SinkError};
+use gateway_webhook::adapters::S3Archive;
+use gateway_webhook::{handle, App, Settings};
 use hmac::{Hmac, Mac};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request};
@@ -37,19 +37,19 @@ pub fn sign(secret: &str, body: &[u8]) -> String {
 
 /// A queue that refuses the first `failures` sends, then passes them on.
 pub struct FlakyQueue {
-    pub inner: Arc<dyn EventQueue>,
+    pub inner: Arc<dyn MerchantEventSink>,
     pub failures: AtomicU32,
 }
 
 #[async_trait]
-impl EventQueue for FlakyQueue {
-    async fn send(&self, events: &[MerchantEvent]) -> Result<(), SinkError> {
+impl MerchantEventSink for FlakyQueue {
+    async fn send(&self, events: &[MerchantEvent]) -> Result<(), EventSinkError> {
         if self
             .failures
             .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
             .is_ok()
         {
-            return Err(SinkError("the queue is down (test)".into()));
+            return Err(EventSinkError("the queue is down (test)".into()));
         }
         self.inner.send(events).await
     }
@@ -115,11 +115,11 @@ impl Harness {
         let bucket = aws.var("VOUCHERS_BUCKET").to_string();
         let queue_url = aws.var("MERCHANT_NOTIFICATIONS_QUEUE_URL").to_string();
         let recorder = Arc::new(RecordingQueue {
-            inner: Arc::new(SqsEventQueue::new(sqs.clone(), queue_url.clone())),
+            inner: Arc::new(SqsMerchantEvents::new(sqs.clone(), queue_url.clone())),
             sent: Mutex::new(Vec::new()),
         });
-        let queue: Arc<dyn EventQueue> = recorder.clone();
-        let events: Arc<dyn EventQueue> = if options.queue_failures > 0 {
+        let queue: Arc<dyn MerchantEventSink> = recorder.clone();
+        let events: Arc<dyn MerchantEventSink> = if options.queue_failures > 0 {
             Arc::new(FlakyQueue {
                 inner: queue,
                 failures: AtomicU32::new(options.queue_failures),
@@ -310,13 +310,13 @@ impl Harness {
 
 /// Records what reached the queue.
 pub struct RecordingQueue {
-    pub inner: Arc<dyn EventQueue>,
+    pub inner: Arc<dyn MerchantEventSink>,
     pub sent: Mutex<Vec<MerchantEvent>>,
 }
 
 #[async_trait]
-impl EventQueue for RecordingQueue {
-    async fn send(&self, events: &[MerchantEvent]) -> Result<(), SinkError> {
+impl MerchantEventSink for RecordingQueue {
+    async fn send(&self, events: &[MerchantEvent]) -> Result<(), EventSinkError> {
         self.inner.send(events).await?;
         self.sent.lock().unwrap().extend_from_slice(events);
         Ok(())
