@@ -4,7 +4,7 @@ SHELL := /bin/bash
 
 CARGO ?= cargo
 
-.PHONY: help demo dev test lint deps-apt emulator-up emulator-down
+.PHONY: help demo dev test lint deps-apt deps-npm emulator-up emulator-down
 
 help:
 	@echo "make demo   run cuadre locally and play a merchant's story through its API"
@@ -15,6 +15,12 @@ help:
 ## Debian packages the tests need (installed only when missing; root on these machines).
 deps-apt:
 	@bash infra/install-deps
+
+## playwright-core for the buyer page's browser test (no browser download: it drives /usr/bin/chromium).
+deps-npm: tests/e2e/browser/node_modules/.package-lock.json
+
+tests/e2e/browser/node_modules/.package-lock.json: tests/e2e/browser/package-lock.json
+	@cd tests/e2e/browser && npm ci --no-audit --no-fund --loglevel=error
 
 emulator-up:
 	@infra/local-aws up
@@ -29,7 +35,7 @@ demo: deps-apt
 dev: deps-apt
 	@$(CARGO) run -q -p cuadre -- dev
 
-test: deps-apt
+test: deps-apt deps-npm
 	@infra/local-aws up >/dev/null
 	@status=0; $(CARGO) test --workspace --no-fail-fast || status=$$?; \
 	  infra/local-aws down >/dev/null 2>&1; exit $$status

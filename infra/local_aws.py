@@ -732,6 +732,34 @@ def drain_test_events(sqs: Any, queue_urls: set[str]) -> None:
                     sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
 
 
+# Request headers a browser may be told to send with a presigned S3 upload (what the AWS SDKs sign
+# into a PutObject link, and the form fields of a presigned POST).
+PRESIGNED_UPLOAD_HEADERS = (
+    "content-type", "content-md5", "content-disposition", "content-encoding", "cache-control",
+    "x-amz-acl", "x-amz-checksum-algorithm", "x-amz-checksum-crc32", "x-amz-checksum-crc32c",
+    "x-amz-checksum-crc64nvme", "x-amz-checksum-sha1", "x-amz-checksum-sha256",
+    "x-amz-content-sha256", "x-amz-date", "x-amz-expected-bucket-owner",
+    "x-amz-object-lock-legal-hold", "x-amz-object-lock-mode", "x-amz-object-lock-retain-until-date",
+    "x-amz-sdk-checksum-algorithm", "x-amz-security-token", "x-amz-server-side-encryption",
+    "x-amz-storage-class", "x-amz-tagging", "x-amz-user-agent",
+)
+
+
+def moto_allowed_headers(patterns: list[str]) -> list[str]:
+    """S3 answers a CORS preflight with the requested headers that its AllowedHeaders patterns match
+    (`x-amz-*` included); moto 5.2.5 answers with the patterns themselves, and a browser takes
+    `x-amz-*` literally and refuses the upload. So the emulator gets the patterns' matches among
+    the headers a presigned upload sends, spelled out: the template stays what decides."""
+    out: list[str] = []
+    for pattern in patterns:
+        p = pattern.strip().lower()
+        matches = [p] if "*" not in p or p == "*" else [
+            h for h in PRESIGNED_UPLOAD_HEADERS if re.fullmatch(re.escape(p).replace(r"\*", ".*"), h)
+        ]
+        out.extend(m for m in matches if m not in out)
+    return out
+
+
 def ensure_bucket(tpl: Template, s3: Any, sqs: Any, lid: str, report: list[str]) -> None:
     props = tpl.props(lid)
     name = local_name(lid)
@@ -788,9 +816,10 @@ def ensure_bucket(tpl: Template, s3: Any, sqs: Any, lid: str, report: list[str])
         rules = []
         for rule in cors["CorsRules"]:
             entry = {k: rule[k] for k in ("AllowedMethods", "AllowedOrigins") if k in rule}
-            for key in ("AllowedHeaders", "ExposedHeaders"):
-                if key in rule:
-                    entry[key if key != "ExposedHeaders" else "ExposeHeaders"] = rule[key]
+            if "AllowedHeaders" in rule:
+                entry["AllowedHeaders"] = moto_allowed_headers(rule["AllowedHeaders"])
+            if "ExposedHeaders" in rule:
+                entry["ExposeHeaders"] = rule["ExposedHeaders"]
             if "Id" in rule:
                 entry["ID"] = rule["Id"]
             if "MaxAge" in rule:

@@ -18,6 +18,7 @@ use cuadre_core::{
 };
 use cuadre_lambda::sqs::{run_batch, RecordOutcome};
 use rust_decimal::Decimal;
+use tracing::Instrument;
 
 use crate::app::{App, Fetched};
 use crate::event::{decode_key, parse_notification, Notification, ObjectCreated, VoucherKey};
@@ -82,8 +83,17 @@ async fn read_object(app: &App, object: &ObjectCreated) -> Result<(), Retry> {
         tenant_id = %ids.tenant_id,
         voucher_id = %ids.voucher_id
     );
-    let _entered = span.enter();
+    // Instrumented, not entered: the records of a batch are read concurrently, and an entered
+    // span held across awaits would label other records' logs with this voucher.
+    read_voucher(app, object, &key, ids).instrument(span).await
+}
 
+async fn read_voucher(
+    app: &App,
+    object: &ObjectCreated,
+    key: &str,
+    ids: VoucherKey,
+) -> Result<(), Retry> {
     // A redelivered event: the voucher was read before; only make sure its rules were applied.
     if let Some(existing) = app
         .store
@@ -100,7 +110,7 @@ async fn read_object(app: &App, object: &ObjectCreated) -> Result<(), Retry> {
         .trunc_subsecs(0);
     let bytes = match app
         .files
-        .fetch(&object.bucket, &key, app.settings.max_bytes)
+        .fetch(&object.bucket, key, app.settings.max_bytes)
         .await
         .map_err(|e| Retry(e.to_string()))?
     {
@@ -112,7 +122,7 @@ async fn read_object(app: &App, object: &ObjectCreated) -> Result<(), Retry> {
         Fetched::TooLarge { size, sha256 } => {
             let voucher = rejected(
                 &ids,
-                &key,
+                key,
                 uploaded_at,
                 sha256,
                 None,
@@ -128,7 +138,7 @@ async fn read_object(app: &App, object: &ObjectCreated) -> Result<(), Retry> {
     let Some(kind) = inspect::sniff(&bytes) else {
         let voucher = rejected(
             &ids,
-            &key,
+            key,
             uploaded_at,
             sha256,
             None,
@@ -151,7 +161,7 @@ async fn read_object(app: &App, object: &ObjectCreated) -> Result<(), Retry> {
 
     let document = StoredDocument {
         bucket: &object.bucket,
-        key: &key,
+        key,
         bytes: &bytes,
     };
     let lines = match app.detector.detect_text(document).await {
@@ -164,7 +174,7 @@ async fn read_object(app: &App, object: &ObjectCreated) -> Result<(), Retry> {
                 }
                 other => other.to_string(),
             };
-            let mut voucher = rejected(&ids, &key, uploaded_at, sha256, perceptual_hash, reason);
+            let mut voucher = rejected(&ids, key, uploaded_at, sha256, perceptual_hash, reason);
             voucher.warnings.extend(signals);
             return store_and_apply(app, voucher).await;
         }
@@ -176,7 +186,7 @@ async fn read_object(app: &App, object: &ObjectCreated) -> Result<(), Retry> {
         tenant_id: ids.tenant_id.clone(),
         voucher_id: ids.voucher_id.clone(),
         order_id: ids.order_id.clone(),
-        object_key: key.clone(),
+        object_key: key.to_string(),
         sha256,
         perceptual_hash,
         uploaded_at,

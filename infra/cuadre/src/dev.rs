@@ -179,7 +179,12 @@ pub async fn start(options: StartOptions) -> Result<Local, DevError> {
     let bound = BoundPlatform::bind(config).await?;
     let notification_url = webhook_path(&template).map(|path| format!("{}{path}", bound.url()));
 
-    let mut sandbox_config = SandboxConfig::default();
+    let mut sandbox_config = SandboxConfig {
+        // Its own range of CIPs: platforms sharing one emulator take each other's queue messages,
+        // and a code looked up in the wrong sandbox must be unknown there, not someone else's.
+        first_cip: 2_000_000 + u64::from(rand::random::<u32>() % 7_000_000),
+        ..SandboxConfig::default()
+    };
     if let Some(m) = &options.merchant {
         // Notifications need the tenant in their URL: `Local::notify_tenant` adds it once known.
         sandbox_config.merchants.push(SandboxMerchant::new(

@@ -9,8 +9,13 @@ use std::time::Duration;
 use common::{cuadre, describe, run, stdout};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
+/// One platform at a time: every platform polls the emulator's shared queues, and a reconcile job
+/// taken by the other test's platform would be looked up in that platform's sandbox.
+static ONE_PLATFORM: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 #[tokio::test(flavor = "multi_thread")]
 async fn demo_tells_the_story_and_exits_zero() {
+    let _alone = ONE_PLATFORM.lock().await;
     cuadre_testing::local_aws();
     let mut cmd = cuadre();
     cmd.arg("demo");
@@ -52,6 +57,7 @@ async fn demo_tells_the_story_and_exits_zero() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn dev_serves_until_interrupted() {
+    let _alone = ONE_PLATFORM.lock().await;
     cuadre_testing::local_aws();
     let mut cmd = cuadre();
     cmd.args(["dev", "--port", "0", "--sandbox-port", "0"]);

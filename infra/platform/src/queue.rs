@@ -219,23 +219,23 @@ impl QueuePoller {
     }
 
     /// Polls until `shutdown` turns true; errors are logged and retried after a pause.
+    ///
+    /// Shutdown is noticed between polls, never in the middle of one: a receive under way may
+    /// already have been handed messages (hidden for the queue's whole visibility timeout from
+    /// then on), so it is finished, and its batch consumed and deleted, before the loop ends.
+    /// That costs at most one long-poll wait plus one batch. (Dropping the poll instead lost the
+    /// messages of a platform sharing the queues, e.g. a second `cuadre dev` or a parallel test,
+    /// for minutes.)
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
         let mut arn: Option<String> = None;
         while !*shutdown.borrow() {
-            let step = async {
-                let queue_arn = match &arn {
-                    Some(a) => a.clone(),
-                    None => {
-                        let a = self.queue_arn().await?;
-                        arn = Some(a.clone());
-                        a
-                    }
-                };
-                self.poll_with_arn(&queue_arn).await
+            let queue_arn = match &arn {
+                Some(a) => Ok(a.clone()),
+                None => self.queue_arn().await.inspect(|a| arn = Some(a.clone())),
             };
-            let result = tokio::select! {
-                r = step => r,
-                _ = shutdown.changed() => break,
+            let result = match queue_arn {
+                Ok(queue_arn) => self.poll_with_arn(&queue_arn).await,
+                Err(e) => Err(e),
             };
             if let Err(e) = result {
                 tracing::warn!(binary = self.binary, error = %e, "poll failed; retrying");

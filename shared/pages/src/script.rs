@@ -41,6 +41,7 @@ function check(file){if(!file)return M.noFile;if(!TYPES[typeOf(file)])return M.w
 function detail(x){try{if((x.getResponseHeader('Content-Type')||'').indexOf('json')<0)return '';var j=JSON.parse(x.responseText);return(j&&typeof j.detail==='string')?j.detail:''}catch(e){return ''}}
 function bad(x){var t=detail(x);if(t)return M.failedDetail+t;if(x.status===413||/EntityTooLarge/.test(x.responseText||''))return M.tooLarge;if(x.status===415)return M.wrongType;return M.failed}
 function own(o,k){return Object.prototype.hasOwnProperty.call(o,k)}
+var FORBIDDEN=/^(content-length|host|connection)$/i;
 inp.onchange=function(){var file=inp.files&&inp.files[0];if(!file){say('');return}var err=check(file);if(err)say(err,'err');else say('')};
 f.onsubmit=function(e){e.preventDefault();var file=inp.files&&inp.files[0],err=check(file);
 if(err){fail(err);inp.focus();return false}
@@ -59,11 +60,11 @@ function send(t,file,ct){var m=String(t.method||'PUT').toUpperCase(),x=new XMLHt
 var blob=file.type===ct?file:file.slice(0,file.size,ct);
 try{x.open(m,t.url);
 if(m==='POST'){body=new FormData();var fl=t.fields||{};for(k in fl)if(own(fl,k))body.append(k,fl[k]);body.append('file',blob,file.name||'voucher')}
-else if(m==='PUT'){var h=t.headers||{};for(k in h)if(own(h,k)){try{x.setRequestHeader(k,h[k])}catch(e){}}body=blob}
+else if(m==='PUT'){var h=t.headers||{};for(k in h)if(own(h,k)&&!FORBIDDEN.test(k)){try{x.setRequestHeader(k,h[k])}catch(e){}}body=blob}
 else{fail(M.failed);return}}catch(e){fail(M.failed);return}
 bar.value=0;bar.hidden=false;say(M.uploading);
 if(x.upload)x.upload.onprogress=function(ev){if(ev.lengthComputable&&ev.total)bar.value=Math.round(ev.loaded*100/ev.total)};
-x.onload=function(){if(x.status>=200&&x.status<300){busy(false);bar.value=100;f.reset();say(M.success,'ok')}else{fail(bad(x))}};
+x.onload=function(){if(x.status>=200&&x.status<300){busy(false);bar.hidden=true;f.reset();say(M.success,'ok')}else{fail(bad(x))}};
 x.onerror=x.onabort=function(){fail(M.network)};
 x.send(body)}}"#;
 
