@@ -7,7 +7,7 @@ use reconcile_dispatch::App;
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     cuadre_lambda::init_tracing();
-    let app = App::from_env(&ProcessEnv, &AwsContext::from_env().await)?;
+    let app = App::from_env(&ProcessEnv, &AwsContext::from_env())?;
     run(service_fn(
         |event: LambdaEvent<EventBridgeEvent<serde_json::Value>>| {
             let app = app.clone();

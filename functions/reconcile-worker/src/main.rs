@@ -7,7 +7,7 @@ use reconcile_worker::App;
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     cuadre_lambda::init_tracing();
-    let app = App::from_env(&ProcessEnv, &AwsContext::from_env().await)?;
+    let app = App::from_env(&ProcessEnv, &AwsContext::from_env())?;
     run(service_fn(|event: LambdaEvent<SqsEvent>| {
         let app = app.clone();
         async move { Ok::<_, Error>(reconcile_worker::handle(&app, event.payload).await) }

@@ -9,7 +9,7 @@ use voucher_ocr::App;
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     cuadre_lambda::init_tracing();
-    let aws = AwsContext::from_env().await;
+    let aws = AwsContext::from_env();
     let detector = Arc::new(TextractDetector::new(&aws.sdk));
     let app = App::from_env(&ProcessEnv, &aws, detector)?;
     run(service_fn(|event: LambdaEvent<SqsEvent>| {

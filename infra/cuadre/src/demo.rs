@@ -906,10 +906,9 @@ async fn settlement_arrives(s: &mut Story) -> Result<String, String> {
         "settlements/{tenant}/liquidacion-{}.csv",
         cuadre_core::time::lima_date(Utc::now())
     );
-    let sdk = cuadre_aws::AwsContext::load(cuadre_aws::AwsEndpoint {
+    let sdk = cuadre_aws::AwsContext::lambda(cuadre_aws::AwsEndpoint {
         url: s.local.aws.env.endpoint().map(str::to_string),
-    })
-    .await;
+    });
     sdk.s3()
         .put_object()
         .bucket(&bucket)

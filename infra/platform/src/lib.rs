@@ -31,7 +31,7 @@ pub mod template;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use cuadre_aws::{load_sdk_config, AwsEndpoint};
+use cuadre_aws::{lambda_sdk_config, AwsEndpoint};
 use serde_json::Value;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -138,7 +138,8 @@ impl BoundPlatform {
             .public_url
             .map(|u| u.trim_end_matches('/').to_string())
             .unwrap_or_else(|| format!("http://{addr}"));
-        let sdk = load_sdk_config(&endpoint).await;
+        // The functions' own SDK configuration (what `AwsContext::from_env` gives them in Lambda).
+        let sdk = lambda_sdk_config(&endpoint);
         Ok(BoundPlatform {
             listener,
             addr,

@@ -1,7 +1,9 @@
 //! SDK configuration. In production nothing is overridden; locally and in tests an endpoint
 //! override points every client at the emulator on loopback.
 
+use aws_config::environment::credentials::EnvironmentVariableCredentialsProvider;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_credential_types::Credentials;
 
 /// Where the AWS APIs are. `None` means the real AWS endpoints.
@@ -25,21 +27,47 @@ impl AwsEndpoint {
     }
 }
 
-/// Loads the shared SDK configuration once per process (no network call: credentials resolve lazily).
+/// The SDK configuration a Lambda function needs: region and credentials from the variables
+/// Lambda sets (`AWS_REGION`, `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`),
+/// against the emulator when `endpoint` names one. Unlike [`load_sdk_config`], it does not build
+/// aws-config's default provider chain (profiles, SSO, STS web identity, IMDS, ECS), which a
+/// function never uses: that code stays out of the bootstrap, so it is smaller and starts sooner.
+pub fn lambda_sdk_config(endpoint: &AwsEndpoint) -> SdkConfig {
+    let builder = SdkConfig::builder().behavior_version(BehaviorVersion::latest());
+    match &endpoint.url {
+        Some(url) => builder
+            .endpoint_url(url)
+            .region(Region::new("us-east-1"))
+            .credentials_provider(SharedCredentialsProvider::new(emulator_credentials()))
+            .build(),
+        None => builder
+            .region(
+                ["AWS_REGION", "AWS_DEFAULT_REGION"]
+                    .iter()
+                    .find_map(|name| std::env::var(name).ok().filter(|r| !r.is_empty()))
+                    .map(Region::new),
+            )
+            .credentials_provider(SharedCredentialsProvider::new(
+                EnvironmentVariableCredentialsProvider::new(),
+            ))
+            .build(),
+    }
+}
+
+/// The emulator accepts any credentials; fixed ones keep a developer's real profile out of it.
+fn emulator_credentials() -> Credentials {
+    Credentials::new("testing", "testing", None, None, "cuadre-local")
+}
+
+/// Loads the shared SDK configuration with aws-config's default provider chain (the CLI on an
+/// operator's machine: profiles, SSO, ...). No network call: credentials resolve lazily.
 pub async fn load_sdk_config(endpoint: &AwsEndpoint) -> SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest());
     if let Some(url) = &endpoint.url {
-        // The emulator accepts any credentials; fixed ones keep a developer's real profile out of it.
         loader = loader
             .endpoint_url(url)
             .region(Region::new("us-east-1"))
-            .credentials_provider(Credentials::new(
-                "testing",
-                "testing",
-                None,
-                None,
-                "cuadre-local",
-            ));
+            .credentials_provider(emulator_credentials());
     }
     loader.load().await
 }
@@ -52,16 +80,17 @@ pub struct AwsContext {
 }
 
 impl AwsContext {
-    pub async fn load(endpoint: AwsEndpoint) -> AwsContext {
+    /// A function's context ([`lambda_sdk_config`]).
+    pub fn lambda(endpoint: AwsEndpoint) -> AwsContext {
         AwsContext {
-            sdk: load_sdk_config(&endpoint).await,
+            sdk: lambda_sdk_config(&endpoint),
             endpoint,
         }
     }
 
-    /// From `AWS_ENDPOINT_URL` (unset in AWS).
-    pub async fn from_env() -> AwsContext {
-        AwsContext::load(AwsEndpoint::from_env()).await
+    /// A function's context in Lambda: the emulator when `AWS_ENDPOINT_URL` is set.
+    pub fn from_env() -> AwsContext {
+        AwsContext::lambda(AwsEndpoint::from_env())
     }
 
     pub fn s3(&self) -> aws_sdk_s3::Client {

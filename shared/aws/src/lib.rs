@@ -7,7 +7,7 @@ pub mod links;
 pub mod secrets;
 pub mod textract;
 
-pub use config::{load_sdk_config, AwsContext, AwsEndpoint};
+pub use config::{lambda_sdk_config, load_sdk_config, AwsContext, AwsEndpoint};
 pub use dynamo::{DynamoStore, WriteMeter};
 pub use events::SqsMerchantEvents;
 pub use links::S3Links;
