@@ -4,13 +4,14 @@ SHELL := /bin/bash
 
 CARGO ?= cargo
 
-.PHONY: help demo dev test lint deps-apt deps-npm emulator-up emulator-down
+.PHONY: help demo dev test lint api-check deps-apt deps-npm emulator-up emulator-down
 
 help:
 	@echo "make demo   run cuadre locally and play a merchant's story through its API"
 	@echo "make dev    run the local platform (cuadre dev) until Ctrl-C"
 	@echo "make test   run every test (starts the AWS emulator itself)"
 	@echo "make lint   cargo fmt --check, clippy -D warnings, cfn-lint"
+	@echo "make api-check   the running API against openapi.yaml (schemathesis)"
 
 ## Debian packages the tests need (installed only when missing; root on these machines).
 deps-apt:
@@ -38,7 +39,12 @@ dev: deps-apt
 test: deps-apt deps-npm
 	@infra/local-aws up >/dev/null
 	@status=0; $(CARGO) test --workspace --no-fail-fast || status=$$?; \
+	  API_CHECK_KEEP_AWS=1 API_CHECK_SEED=$${API_CHECK_SEED:-20261125} infra/api-check || status=$$?; \
 	  infra/local-aws down >/dev/null 2>&1; exit $$status
+
+## The HTTP API against its OpenAPI description (schemathesis on a running platform).
+api-check:
+	@infra/api-check
 
 lint: deps-apt
 	$(CARGO) fmt --all --check

@@ -183,8 +183,24 @@ async fn page(app: &App, token: &str, lang: Lang) -> Response<Body> {
 #[derive(Debug, Deserialize)]
 struct UploadRequest {
     content_type: Option<String>,
+    #[serde(default, deserialize_with = "whole_number")]
     content_length: Option<u64>,
     checksum_sha256: Option<String>,
+}
+
+/// A whole number of bytes, in any JSON notation (`245760`, `245760.0`, `2.4576e5`).
+fn whole_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    let Some(n) = Option::<serde_json::Number>::deserialize(d)? else {
+        return Ok(None);
+    };
+    cuadre_core::money::exact_json::whole_number(&n.to_string())
+        .and_then(|whole| u64::try_from(whole).ok())
+        .map(Some)
+        .ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "invalid value: {n}, expected a whole number of bytes"
+            ))
+        })
 }
 
 async fn upload(app: &App, token: &str, body: &[u8]) -> Result<Response<Body>, Problem> {
@@ -287,4 +303,30 @@ fn unavailable(e: StoreError) -> Problem {
         "please try again in a moment",
     )
     .retryable()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn length(body: &str) -> Result<Option<u64>, String> {
+        serde_json::from_str::<UploadRequest>(body)
+            .map(|r| r.content_length)
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn a_size_is_a_whole_json_number_in_any_notation() {
+        assert_eq!(length(r#"{"content_length": 245760}"#), Ok(Some(245760)));
+        assert_eq!(length(r#"{"content_length": 245760.0}"#), Ok(Some(245760)));
+        assert_eq!(length(r#"{"content_length": 2.4576e5}"#), Ok(Some(245760)));
+        assert_eq!(length(r#"{"content_length": null}"#), Ok(None));
+        assert_eq!(length("{}"), Ok(None));
+        for bad in ["1.5", "-1", "-1.0", "\"12\"", "1e300"] {
+            assert!(
+                length(&format!(r#"{{"content_length": {bad}}}"#)).is_err(),
+                "{bad}"
+            );
+        }
+    }
 }

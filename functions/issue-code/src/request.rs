@@ -223,7 +223,7 @@ fn parse_expiry(
 ) -> Option<Expiry> {
     let hours = match hours {
         None | Some(Value::Null) => None,
-        Some(Value::Number(n)) => match n.as_i64() {
+        Some(Value::Number(n)) => match whole_number(n) {
             Some(h) if (1..=720).contains(&h) => Some(h),
             _ => {
                 errors.push(FieldError::new(
@@ -279,6 +279,11 @@ fn parse_expiry(
     }
 }
 
+/// A whole JSON number in any notation (`72`, `72.0`, `7.2e1`).
+fn whole_number(n: &serde_json::Number) -> Option<i64> {
+    cuadre_core::money::exact_json::whole_number(&n.to_string())
+}
+
 fn parse_buyer(v: Option<&Value>, errors: &mut Vec<FieldError>) -> Option<Buyer> {
     let obj = match v {
         Some(Value::Object(o)) => o,
@@ -298,7 +303,7 @@ fn parse_buyer(v: Option<&Value>, errors: &mut Vec<FieldError>) -> Option<Buyer>
     let before = errors.len();
     let email = required(get("email"), "buyer.email", errors).map(str::trim);
     if let Some(e) = email {
-        let plausible = e.len() <= 100
+        let plausible = e.chars().count() <= 100
             && e.split_once('@')
                 .is_some_and(|(user, domain)| !user.is_empty() && domain.contains('.'))
             && !e.contains(char::is_whitespace);
@@ -459,6 +464,35 @@ mod tests {
         assert_eq!(c.channel, "api");
         assert_eq!(c.expiry, Expiry::InHours(72));
         assert_eq!(c.buyer.phone_country_code, "+51");
+    }
+
+    #[test]
+    fn whole_hours_may_be_written_as_floats_but_not_fractions() {
+        for hours in ["72.0", "7.2e1"] {
+            let body = format!(
+                r#"{{"order_id":"A-1","amount":22.05,"currency":"PEN",{BUYER},"expires_in_hours":{hours}}}"#
+            );
+            let c = parse_create(body.as_bytes(), now()).unwrap();
+            assert_eq!(c.expiry, Expiry::InHours(72), "{hours}");
+        }
+        for hours in ["72.5", "1e300", "-1.0"] {
+            assert_eq!(
+                fields(&format!(
+                    r#"{{"order_id":"A","amount":10,"currency":"PEN",{BUYER},"expires_in_hours":{hours}}}"#
+                )),
+                ["expires_in_hours"],
+                "{hours}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_email_is_measured_in_characters() {
+        let email = format!("{}@example.pe", "ñ".repeat(80));
+        let body = format!(
+            r#"{{"order_id":"A-1","amount":1,"currency":"PEN","buyer":{{"email":"{email}","phone":"9"}}}}"#
+        );
+        assert!(parse_create(body.as_bytes(), now()).is_ok());
     }
 
     #[test]

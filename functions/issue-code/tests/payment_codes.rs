@@ -421,6 +421,20 @@ async fn api_keys_missing_unknown_revoked_and_other_tenants() {
         req.body(Body::Empty).unwrap()
     };
     assert_eq!(h.send(call_with(None)).await.0, StatusCode::UNAUTHORIZED);
+    // The scheme is case-insensitive; another scheme is no key at all.
+    for scheme in ["bearer", "BEARER", "BeArEr"] {
+        let auth = format!("{scheme} {}", h.key());
+        assert_eq!(
+            h.send(call_with(Some(auth))).await.0,
+            StatusCode::OK,
+            "{scheme}"
+        );
+    }
+    let basic = format!("Basic {}", h.key());
+    assert_eq!(
+        h.send(call_with(Some(basic))).await.0,
+        StatusCode::UNAUTHORIZED
+    );
     let unknown = format!("Bearer cdr_0000000000_{}", "ab".repeat(24));
     assert_eq!(
         h.send(call_with(Some(unknown))).await.0,

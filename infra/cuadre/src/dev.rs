@@ -268,6 +268,7 @@ impl Local {
         outln!();
         outln!("  API            {url}/v1/payment-codes");
         outln!("  buyer pages    {url}/pay/{{token}}");
+        outln!("  OpenAPI        {url}/openapi.yaml  ({url}/openapi.json)");
         outln!(
             "  PagoEfectivo   {}  (sandbox; controls under /sandbox/...)",
             self.sandbox_url

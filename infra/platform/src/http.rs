@@ -336,6 +336,10 @@ async fn dispatch(
     let started = Instant::now();
     let (parts, body) = request.into_parts();
     let path = parts.uri.path().to_string();
+    // The API's own description comes before the template's routes.
+    if let Some(document) = crate::openapi::serve(&parts.method, &path) {
+        return to_axum(document);
+    }
     let Some((route, params)) = state.routes.find(&parts.method, &path) else {
         tracing::info!(method = %parts.method, path, status = 404, "no route");
         return to_axum(

@@ -278,6 +278,14 @@ pub mod exact_json {
         super::parse_json_number(inner).map_err(|e| e.to_string())
     }
 
+    /// A JSON number that is a whole number, in any notation (`72`, `72.0`, `7.2e1`: JSON has one
+    /// number type); `None` for a fraction, or beyond `i64`.
+    pub fn whole_number(text: &str) -> Option<i64> {
+        use rust_decimal::prelude::ToPrimitive;
+        let value = super::parse_json_number(text.trim()).ok()?;
+        value.fract().is_zero().then(|| value.to_i64()).flatten()
+    }
+
     /// The same, for an optional field.
     pub mod option {
         use rust_decimal::Decimal;
@@ -317,6 +325,18 @@ mod tests {
         assert!(parse_human_amount("1,25,0.00").is_err());
         assert!(parse_human_amount("12a").is_err());
         assert!(parse_human_amount("").is_err());
+    }
+
+    #[test]
+    fn whole_numbers_in_any_notation() {
+        use exact_json::whole_number;
+        assert_eq!(whole_number("72"), Some(72));
+        assert_eq!(whole_number("72.0"), Some(72));
+        assert_eq!(whole_number("7.2e1"), Some(72));
+        assert_eq!(whole_number("-3"), Some(-3));
+        assert_eq!(whole_number("72.5"), None);
+        assert_eq!(whole_number("1e300"), None);
+        assert_eq!(whole_number("abc"), None);
     }
 
     #[test]

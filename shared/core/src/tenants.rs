@@ -227,10 +227,11 @@ pub async fn authenticate(
         .map(str::trim)
         .filter(|v| !v.is_empty())
         .ok_or(AuthError::Missing)?;
+    // The scheme is case-insensitive (RFC 9110 §11.1).
     let presented = value
-        .strip_prefix("Bearer ")
-        .or_else(|| value.strip_prefix("bearer "))
-        .map(str::trim)
+        .split_once(' ')
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim())
         .ok_or(AuthError::Missing)?;
     if !looks_like_api_key(presented) {
         return Err(AuthError::Invalid);

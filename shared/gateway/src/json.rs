@@ -19,12 +19,6 @@ pub(crate) fn scalar_text(raw: &RawValue) -> Option<String> {
     numeric.then(|| text.to_string())
 }
 
-/// A string or a number, as text.
-pub(crate) fn string_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    let raw: Box<RawValue> = Deserialize::deserialize(d)?;
-    scalar_text(&raw).ok_or_else(|| D::Error::custom("expected a string or a number"))
-}
-
 /// An optional string or number (`null` and absence are `None`).
 pub(crate) fn opt_string_or_number<'de, D: Deserializer<'de>>(
     d: D,
@@ -39,10 +33,24 @@ pub(crate) fn opt_string_or_number<'de, D: Deserializer<'de>>(
     }
 }
 
-/// A CIP sent as a number (creation) or as a string (notifications).
+/// A CIP sent as a number (creation) or as a string (notifications). A number is its value, so
+/// `2523136.0` is CIP 2523136 (JSON has one number type); a string must be the digits.
 pub(crate) fn cip<'de, D: Deserializer<'de>>(d: D) -> Result<Cip, D::Error> {
-    let text = string_or_number(d)?;
-    Cip::parse(&text).map_err(D::Error::custom)
+    let raw: Box<RawValue> = Deserialize::deserialize(d)?;
+    let text =
+        scalar_text(&raw).ok_or_else(|| D::Error::custom("expected a string or a number"))?;
+    let digits = if raw.get().trim_start().starts_with('"') {
+        text.as_str()
+    } else {
+        whole_number_digits(&text).unwrap_or(&text)
+    };
+    Cip::parse(digits).map_err(D::Error::custom)
+}
+
+/// The integer digits of a JSON number written with a zero fraction (`2523136.00` → `2523136`).
+fn whole_number_digits(number: &str) -> Option<&str> {
+    let (int, frac) = number.split_once('.')?;
+    (!int.is_empty() && !frac.is_empty() && frac.bytes().all(|b| b == b'0')).then_some(int)
 }
 
 /// A decimal written as a JSON number with exactly its digits (`22.05`, never through f64).
@@ -86,6 +94,23 @@ mod tests {
         assert_eq!(decimal_number(d).get(), "22.05");
         let d = Decimal::from_str_exact("0.10").unwrap();
         assert_eq!(decimal_number(d).get(), "0.10");
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    struct WithCip {
+        #[serde(deserialize_with = "cip")]
+        cip: Cip,
+    }
+
+    #[test]
+    fn a_cip_is_a_number_by_value_or_a_string_of_digits() {
+        let read = |json: &str| serde_json::from_str::<WithCip>(json).map(|w| w.cip);
+        assert_eq!(read(r#"{"cip": 2523136}"#).unwrap().as_str(), "2523136");
+        assert_eq!(read(r#"{"cip": 2523136.0}"#).unwrap().as_str(), "2523136");
+        assert_eq!(read(r#"{"cip": "2523136"}"#).unwrap().as_str(), "2523136");
+        for bad in [r#""2523136.0""#, "2523136.5", "2.5e6", "-1", "true"] {
+            assert!(read(&format!(r#"{{"cip": {bad}}}"#)).is_err(), "{bad}");
+        }
     }
 
     #[test]
