@@ -5,6 +5,8 @@ use aws_config::environment::credentials::EnvironmentVariableCredentialsProvider
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_credential_types::Credentials;
+use aws_sdk_s3::config::SharedHttpClient;
+use aws_smithy_http_client::tls;
 
 /// Where the AWS APIs are. `None` means the real AWS endpoints.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -33,7 +35,9 @@ impl AwsEndpoint {
 /// aws-config's default provider chain (profiles, SSO, STS web identity, IMDS, ECS), which a
 /// function never uses: that code stays out of the bootstrap, so it is smaller and starts sooner.
 pub fn lambda_sdk_config(endpoint: &AwsEndpoint) -> SdkConfig {
-    let builder = SdkConfig::builder().behavior_version(BehaviorVersion::latest());
+    let builder = SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .http_client(https_client());
     match &endpoint.url {
         Some(url) => builder
             .endpoint_url(url)
@@ -54,6 +58,15 @@ pub fn lambda_sdk_config(endpoint: &AwsEndpoint) -> SdkConfig {
     }
 }
 
+/// The SDKs' HTTPS client: rustls on ring, the one TLS stack of the binaries (reqwest's too).
+fn https_client() -> SharedHttpClient {
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(
+            tls::rustls_provider::CryptoMode::Ring,
+        ))
+        .build_https()
+}
+
 /// The emulator accepts any credentials; fixed ones keep a developer's real profile out of it.
 fn emulator_credentials() -> Credentials {
     Credentials::new("testing", "testing", None, None, "cuadre-local")
@@ -62,7 +75,7 @@ fn emulator_credentials() -> Credentials {
 /// Loads the shared SDK configuration with aws-config's default provider chain (the CLI on an
 /// operator's machine: profiles, SSO, ...). No network call: credentials resolve lazily.
 pub async fn load_sdk_config(endpoint: &AwsEndpoint) -> SdkConfig {
-    let mut loader = aws_config::defaults(BehaviorVersion::latest());
+    let mut loader = aws_config::defaults(BehaviorVersion::latest()).http_client(https_client());
     if let Some(url) = &endpoint.url {
         loader = loader
             .endpoint_url(url)
