@@ -296,13 +296,7 @@ async fn upload(app: &App, token: &str, body: &[u8]) -> Result<Response<Body>, P
 
 fn unavailable(e: StoreError) -> Problem {
     tracing::error!(error = %e, "buyer page storage failure");
-    Problem::new(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "unavailable",
-        "Temporarily unavailable",
-        "please try again in a moment",
-    )
-    .retryable()
+    Problem::unavailable("please try again in a moment")
 }
 
 #[cfg(test)]

@@ -230,7 +230,7 @@ fn archive_key(
 async fn archive(app: &App, object: ArchivedNotification<'_>) -> Result<(), Problem> {
     app.archive.put(object).await.map_err(|e| {
         tracing::error!(error = %e, "could not archive the notification");
-        unavailable("the notification could not be archived; send it again")
+        Problem::unavailable("the notification could not be archived; send it again")
     })
 }
 
@@ -304,7 +304,7 @@ async fn finish_pending(
                 return follow_up(app, tenant, payment, None, true).await;
             }
         } else if now >= give_up {
-            return Err(unavailable(
+            return Err(Problem::unavailable(
                 "this payment is recorded and its follow-up is still running; send the notification again",
             ));
         }
@@ -401,7 +401,7 @@ async fn follow_up(
     if !events.is_empty() {
         app.events.send(&events).await.map_err(|e| {
             tracing::error!(error = %e, "could not queue the merchant events; they stay pending");
-            unavailable("the payment is recorded but its follow-up could not be queued; send the notification again")
+            Problem::unavailable("the payment is recorded but its follow-up could not be queued; send the notification again")
         })?;
     }
     if let Err(e) = app
@@ -461,7 +461,7 @@ async fn settle_order(
             Err(e) => return Err(store_problem(e)),
         }
     }
-    Err(unavailable(
+    Err(Problem::unavailable(
         "the order is being changed by others; send the notification again",
     ))
 }
@@ -500,25 +500,15 @@ pub async fn resend_pending_events(
     Ok(done)
 }
 
-fn unavailable(detail: &str) -> Problem {
-    Problem::new(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "unavailable",
-        "Temporarily unavailable",
-        detail,
-    )
-    .retryable()
-}
-
 fn store_problem(e: StoreError) -> Problem {
     match e {
         StoreError::Unavailable(cause) => {
             tracing::error!(cause, "store unavailable");
-            unavailable("storage is not answering; send the notification again")
+            Problem::unavailable("storage is not answering; send the notification again")
         }
         StoreError::Conflict(cause) => {
             tracing::warn!(cause, "conflict");
-            unavailable("a concurrent change got in the way; send the notification again")
+            Problem::unavailable("a concurrent change got in the way; send the notification again")
         }
         other => {
             tracing::error!(error = %other, "store failure");

@@ -123,13 +123,7 @@ fn store_problem(e: StoreError) -> Problem {
         StoreError::IllegalTransition(t) => Problem::conflict(t.to_string()),
         StoreError::Unavailable(cause) => {
             tracing::error!(cause, "store unavailable");
-            Problem::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "unavailable",
-                "Temporarily unavailable",
-                "storage is not answering; retry the same request",
-            )
-            .retryable()
+            Problem::unavailable("storage is not answering; retry the same request")
         }
         other => {
             tracing::error!(error = %other, "store failure");

@@ -182,13 +182,7 @@ pub(crate) fn store_problem(e: StoreError) -> Problem {
         }
         StoreError::Unavailable(cause) => {
             tracing::error!(cause, "storage unavailable");
-            Problem::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "unavailable",
-                "Temporarily unavailable",
-                "storage is not answering; retry the same request",
-            )
-            .retryable()
+            Problem::unavailable("storage is not answering; retry the same request")
         }
         other => {
             tracing::error!(error = %other, "store failure");

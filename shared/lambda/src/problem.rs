@@ -107,6 +107,17 @@ impl Problem {
         )
     }
 
+    /// A dependency (storage, a queue) is not answering: 503, worth a retry.
+    pub fn unavailable(detail: impl Into<String>) -> Self {
+        Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "Temporarily unavailable",
+            detail,
+        )
+        .retryable()
+    }
+
     /// Our own failure: the detail stays generic, the cause goes to the logs.
     pub fn internal() -> Self {
         Problem::new(
