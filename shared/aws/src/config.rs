@@ -32,7 +32,7 @@ impl AwsEndpoint {
 /// The SDK configuration a Lambda function needs: region and credentials from the variables
 /// Lambda sets (`AWS_REGION`, `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`),
 /// against the emulator when `endpoint` names one. Unlike [`load_sdk_config`], it does not build
-/// aws-config's default provider chain (profiles, SSO, STS web identity, IMDS, ECS), which a
+/// aws-config's default provider chain (profiles, STS web identity, ECS, IMDS), which a
 /// function never uses: that code stays out of the bootstrap, so it is smaller and starts sooner.
 pub fn lambda_sdk_config(endpoint: &AwsEndpoint) -> SdkConfig {
     let builder = SdkConfig::builder()
@@ -73,7 +73,8 @@ fn emulator_credentials() -> Credentials {
 }
 
 /// Loads the shared SDK configuration with aws-config's default provider chain (the CLI on an
-/// operator's machine: profiles, SSO, ...). No network call: credentials resolve lazily.
+/// operator's machine: environment, profiles, web identity, ...). No network call: credentials
+/// resolve lazily.
 pub async fn load_sdk_config(endpoint: &AwsEndpoint) -> SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest()).http_client(https_client());
     if let Some(url) = &endpoint.url {
