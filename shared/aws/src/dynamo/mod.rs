@@ -359,6 +359,15 @@ impl DynamoStore {
     }
 }
 
+impl DynamoStore {
+    /// Replaces the item stored at `version` (a versioned record's next state); `Conflict` when
+    /// another write got there first.
+    async fn put_if_version(&self, item: Item, version: u64, what: &str) -> Result<(), StoreError> {
+        let (names, values) = version_condition(version);
+        self.put_if(item, "#v = :v", names, values, what).await
+    }
+}
+
 fn version_condition(version: u64) -> (HashMap<String, String>, Item) {
     (
         HashMap::from([("#v".to_string(), "version".to_string())]),
@@ -960,12 +969,9 @@ impl ExceptionStore for DynamoStore {
         }
         let mut stored = next.clone();
         stored.version = current.version + 1;
-        let (names, values) = version_condition(current.version);
-        self.put_if(
+        self.put_if_version(
             Self::exception_item(&stored)?,
-            "#v = :v",
-            names,
-            values,
+            current.version,
             &format!("exception {}", current.exception_id),
         )
         .await?;
@@ -1987,12 +1993,9 @@ mod merchant_api {
             }
             let mut stored = next.clone();
             stored.version = current.version + 1;
-            let (names, values) = version_condition(current.version);
-            self.put_if(
+            self.put_if_version(
                 Self::refund_item(&stored)?,
-                "#v = :v",
-                names,
-                values,
+                current.version,
                 &format!("refund {}", current.refund_id),
             )
             .await?;
