@@ -168,6 +168,22 @@ fn status_problem(e: ExceptionStatusError) -> Problem {
     Problem::conflict(e.to_string())
 }
 
+/// Loads the caller's exception, moves it to its next status and stores that, conditionally on
+/// the version it was read at.
+async fn change(
+    app: &App,
+    caller: &Caller,
+    id: &str,
+    next: impl FnOnce(&ExceptionRecord) -> Result<ExceptionRecord, ExceptionStatusError>,
+) -> Result<ExceptionRecord, Problem> {
+    let current = load(app, caller, id).await?;
+    let next = next(&current).map_err(status_problem)?;
+    app.store
+        .update_exception(&current, &next)
+        .await
+        .map_err(store_problem)
+}
+
 pub(crate) async fn acknowledge(
     app: &App,
     caller: &Caller,
@@ -181,19 +197,11 @@ pub(crate) async fn acknowledge(
     if !errors.is_empty() {
         return Err(Problem::validation(errors));
     }
-    let current = load(app, caller, id).await?;
-    let next = current
-        .acknowledge(
-            by.unwrap_or_else(|| caller.default_actor()),
-            note,
-            app.now(),
-        )
-        .map_err(status_problem)?;
-    let stored = app
-        .store
-        .update_exception(&current, &next)
-        .await
-        .map_err(store_problem)?;
+    let by = by.unwrap_or_else(|| caller.default_actor());
+    let stored = change(app, caller, id, |current| {
+        current.acknowledge(by, note, app.now())
+    })
+    .await?;
     tracing::info!(tenant = %caller.tenant.tenant_id, exception = %stored.exception_id, "exception acknowledged");
     Ok(json_response(StatusCode::OK, &view(&stored)))
 }
@@ -217,19 +225,11 @@ pub(crate) async fn resolve(
     let Some(note) = note.filter(|_| errors.is_empty()) else {
         return Err(Problem::validation(errors));
     };
-    let current = load(app, caller, id).await?;
-    let next = current
-        .resolve(
-            by.unwrap_or_else(|| caller.default_actor()),
-            note,
-            app.now(),
-        )
-        .map_err(status_problem)?;
-    let stored = app
-        .store
-        .update_exception(&current, &next)
-        .await
-        .map_err(store_problem)?;
+    let by = by.unwrap_or_else(|| caller.default_actor());
+    let stored = change(app, caller, id, |current| {
+        current.resolve(by, note, app.now())
+    })
+    .await?;
     tracing::info!(tenant = %caller.tenant.tenant_id, exception = %stored.exception_id, "exception resolved");
     // The exception is resolved for good; its event carries a stable id (the exception's), so a
     // receiver de-duplicates a repeated delivery.
