@@ -91,7 +91,7 @@ impl std::fmt::Debug for FunctionEnv {
 
 impl Env for FunctionEnv {
     fn var(&self, name: &str) -> Option<String> {
-        self.vars.get(name).cloned()
+        self.vars.var(name)
     }
 }
 

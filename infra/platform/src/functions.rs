@@ -32,63 +32,59 @@ fn named(binary: &str) -> impl Fn(StartError) -> BuildError + '_ {
 
 /// Registers every function crate the platform links.
 pub fn register_functions(registry: &mut Registry, hosting: &Hosting) -> Result<(), BuildError> {
-    let start = |binary: &'static str| {
-        let env = hosting.env(binary);
-        (env.clone(), env.aws, named(binary))
-    };
-
-    let (env, aws, err) = start("issue-code");
-    let app = issue_code::App::from_env(&env, &aws).map_err(err)?;
+    let env = hosting.env("issue-code");
+    let app = issue_code::App::from_env(&env, &env.aws).map_err(named("issue-code"))?;
     registry.http("issue-code", move |req| {
         let app = app.clone();
         async move { issue_code::handle(&app, req).await }
     });
 
-    let (env, aws, err) = start("buyer-page");
-    let app = buyer_page::App::from_env(&env, &aws).map_err(err)?;
+    let env = hosting.env("buyer-page");
+    let app = buyer_page::App::from_env(&env, &env.aws).map_err(named("buyer-page"))?;
     registry.http("buyer-page", move |req| {
         let app = app.clone();
         async move { buyer_page::handle(&app, req).await }
     });
 
-    let (env, aws, err) = start("gateway-webhook");
-    let app = gateway_webhook::App::from_env(&env, &aws).map_err(err)?;
+    let env = hosting.env("gateway-webhook");
+    let app = gateway_webhook::App::from_env(&env, &env.aws).map_err(named("gateway-webhook"))?;
     registry.http("gateway-webhook", move |req| {
         let app = app.clone();
         async move { gateway_webhook::handle(&app, req).await }
     });
 
-    let (env, aws, err) = start("merchant-api");
-    let app = merchant_api::App::from_env(&env, &aws).map_err(err)?;
+    let env = hosting.env("merchant-api");
+    let app = merchant_api::App::from_env(&env, &env.aws).map_err(named("merchant-api"))?;
     registry.http("merchant-api", move |req| {
         let app = app.clone();
         async move { merchant_api::handle(&app, req).await }
     });
 
-    let (env, aws, err) = start("voucher-ocr");
-    let app =
-        voucher_ocr::App::from_env(&env, &aws, Arc::new(TesseractDetector::new())).map_err(err)?;
+    let env = hosting.env("voucher-ocr");
+    let app = voucher_ocr::App::from_env(&env, &env.aws, Arc::new(TesseractDetector::new()))
+        .map_err(named("voucher-ocr"))?;
     registry.queue("voucher-ocr", move |event| {
         let app = app.clone();
         async move { voucher_ocr::handle(&app, event).await }
     });
 
-    let (env, aws, err) = start("notify-merchant");
-    let app = notify_merchant::App::from_env(&env, &aws).map_err(err)?;
+    let env = hosting.env("notify-merchant");
+    let app = notify_merchant::App::from_env(&env, &env.aws).map_err(named("notify-merchant"))?;
     registry.queue("notify-merchant", move |event| {
         let app = app.clone();
         async move { notify_merchant::handle(&app, event).await }
     });
 
-    let (env, aws, err) = start("reconcile-worker");
-    let app = reconcile_worker::App::from_env(&env, &aws).map_err(err)?;
+    let env = hosting.env("reconcile-worker");
+    let app = reconcile_worker::App::from_env(&env, &env.aws).map_err(named("reconcile-worker"))?;
     registry.queue("reconcile-worker", move |event| {
         let app = app.clone();
         async move { reconcile_worker::handle(&app, event).await }
     });
 
-    let (env, aws, err) = start("reconcile-dispatch");
-    let app = reconcile_dispatch::App::from_env(&env, &aws).map_err(err)?;
+    let env = hosting.env("reconcile-dispatch");
+    let app =
+        reconcile_dispatch::App::from_env(&env, &env.aws).map_err(named("reconcile-dispatch"))?;
     registry.schedule("reconcile-dispatch", move |payload| {
         let app = app.clone();
         async move {
