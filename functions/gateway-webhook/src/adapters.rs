@@ -5,7 +5,7 @@ use aws_sdk_s3::error::DisplayErrorContext;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::ChecksumAlgorithm;
 
-use crate::app::{Archive, ArchivedNotification, SinkError};
+use crate::ports::{Archive, ArchivedNotification, SinkError};
 
 /// Raw notifications in the vouchers bucket. The bucket has Object Lock default retention, so S3
 /// wants a checksum on every PUT: the SDK computes a SHA-256 one.

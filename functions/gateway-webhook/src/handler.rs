@@ -17,8 +17,10 @@ use lambda_http::http::{HeaderMap, Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
 
-use crate::app::{App, ArchivedNotification};
-use crate::rules::{self, PaymentFacts};
+use crate::app::App;
+use crate::ports::ArchivedNotification;
+use cuadre_core::rules::arrival::{self, PaymentFacts};
+use cuadre_core::rules::issuance;
 
 const ROUTE: &str = "/v1/webhooks/pagoefectivo/";
 /// `PE-Signature`, as `http` stores header names (lowercase); lookups ignore case.
@@ -70,7 +72,7 @@ async fn receive(app: &App, req: Request) -> Result<Response<Body>, Problem> {
         // Nothing to act on (cip.expired, cip.refunded, …): kept as received, acknowledged.
         archive(app, archived).await?;
         tracing::info!(
-            tenant = %tenant.tenant_id,
+            tenant_id = %tenant.tenant_id,
             cip = %notification.data.cip,
             event_type = %notification.event_type,
             "notification archived"
@@ -119,10 +121,10 @@ async fn receive(app: &App, req: Request) -> Result<Response<Body>, Problem> {
         Created::New(payment) => {
             follow_up(app, &tenant, &payment, order, false).await?;
             tracing::info!(
-                tenant = %tenant.tenant_id,
+                tenant_id = %tenant.tenant_id,
                 cip = %payment.cip,
                 operation_number = %payment.operation_number,
-                order = payment.order_id.as_ref().map(OrderId::as_str).unwrap_or("-"),
+                order_id = payment.order_id.as_ref().map(OrderId::as_str).unwrap_or("-"),
                 "payment recorded"
             );
             "recorded"
@@ -134,7 +136,7 @@ async fn receive(app: &App, req: Request) -> Result<Response<Body>, Problem> {
                 .is_some_and(|t| t.timestamp() != stored.paid_at.timestamp());
             if stored.amount != payment.amount || other_time {
                 tracing::warn!(
-                    tenant = %tenant.tenant_id,
+                    tenant_id = %tenant.tenant_id,
                     cip = %stored.cip,
                     operation_number = %stored.operation_number,
                     "a repeated notification differs from the recorded payment; the first one stands"
@@ -186,13 +188,13 @@ async fn authenticate(
     let secret = match app.secrets.get(&tenant.secret_ref).await {
         Ok(secret) => secret,
         Err(StoreError::NotFound(_)) => {
-            tracing::error!(tenant = %tenant.tenant_id, "the tenant's gateway secret key is missing");
+            tracing::error!(tenant_id = %tenant.tenant_id, "the tenant's gateway secret key is missing");
             return Err(refused());
         }
         Err(e) => return Err(store_problem(e)),
     };
     if !verify_notification(secret.as_bytes(), body, signature) {
-        tracing::warn!(tenant = %tenant.tenant_id, "notification with a wrong signature refused");
+        tracing::warn!(tenant_id = %tenant.tenant_id, "notification with a wrong signature refused");
         return Err(refused());
     }
     Ok((tenant, signature.to_string()))
@@ -267,7 +269,7 @@ async fn order_for(
         .store
         .get_order(tenant, &order_id)
         .await?
-        .filter(rules::adopts_unrecorded_code))
+        .filter(issuance::adopts_unrecorded_code))
 }
 
 /// A repeated notification found the payment recorded but its events not yet sent: wait for the
@@ -296,7 +298,7 @@ async fn finish_pending(
                 .map_err(store_problem)?;
             if claimed {
                 tracing::warn!(
-                    tenant = %tenant.tenant_id,
+                    tenant_id = %tenant.tenant_id,
                     cip = %payment.cip,
                     operation_number = %payment.operation_number,
                     "taking over the unsent events of a recorded payment"
@@ -363,7 +365,7 @@ async fn follow_up(
             .await
             .map_err(store_problem)?
     };
-    let decision = rules::decide(&PaymentFacts {
+    let decision = arrival::decide(&PaymentFacts {
         payment,
         order: order.as_ref(),
         cip_payments: &cip_payments,
@@ -385,7 +387,7 @@ async fn follow_up(
             .map_err(store_problem)?
         {
             Created::New(record) => {
-                tracing::info!(tenant = %t, exception = %record.exception_id, "exception raised");
+                tracing::info!(tenant_id = %t, exception_id = %record.exception_id, "exception raised");
                 events.push(MerchantEvent::exception_opened(&record));
             }
             Created::AlreadyExisted(record) if resend => {
@@ -425,7 +427,7 @@ async fn settle_order(
 ) -> Result<(Order, bool), Problem> {
     for _ in 0..app.settings.order_write_attempts {
         let adopt = current.cip.is_none();
-        let pay = rules::payable(current.status);
+        let pay = issuance::payable(current.status);
         if !adopt && !pay {
             return Ok((current, false));
         }
@@ -454,7 +456,7 @@ async fn settle_order(
                     .await
                     .map_err(store_problem)?
                     .ok_or_else(|| {
-                        tracing::error!(order = %current.order_id, "an order with a payment vanished");
+                        tracing::error!(order_id = %current.order_id, "an order with a payment vanished");
                         Problem::internal()
                     })?;
             }

@@ -4,14 +4,15 @@
 //! A notification is taken only when its `PE-Signature` (HMAC-SHA256 of the raw body bytes with the
 //! merchant's PagoEfectivo secret key) is right. It is archived as received (S3, `webhooks/…`), the
 //! payment is recorded once per (tenant, CIP, operation number) with an outbox marker, the payment
-//! rules are applied ([`rules::decide`]: the order becomes `PAID`, exceptions are raised) and the
+//! rules are applied ([`cuadre_core::rules::arrival::decide`]: the order becomes `PAID`, exceptions are raised) and the
 //! merchant events go to the notifications queue, all before the 200 the gateway waits for.
 
 pub mod adapters;
 pub mod app;
 pub mod handler;
-pub mod rules;
+pub mod ports;
 mod start;
 
-pub use app::{App, Archive, ArchivedNotification, Settings, SinkError, Store};
+pub use app::{App, Settings};
 pub use handler::{handle, resend_pending_events};
+pub use ports::{Archive, ArchivedNotification, SinkError, Store};

@@ -16,7 +16,7 @@ use rust_decimal::Decimal;
 use serde_json::json;
 use support::{event_types, paid_body, sign, Harness, Options, SECRET_KEY};
 
-/// pagoefectivo.md §4, byte for byte.
+/// docs/pagoefectivo.md §4, byte for byte.
 const SPEC_BODY: &str = r#"{"eventType":"cip.paid","operationNumber":"1253","data":{"cip":"11546901","currency":"PEN","amount":22.05}}"#;
 
 fn ids(events: &[cuadre_core::events::MerchantEvent]) -> Vec<&str> {

@@ -1,42 +1,7 @@
 //! The buyer's payment confirmation: one plain-text e-mail, Spanish first, English after.
 
 use chrono::{DateTime, Utc};
-use cuadre_core::{Currency, Money};
-use serde::Deserialize;
-
-/// What `order.paid` carries in `data` (the webhook's payload; extra fields are ignored).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct PaidData {
-    pub order_id: String,
-    #[serde(default)]
-    pub cip: Option<String>,
-    #[serde(default)]
-    pub operation_number: Option<String>,
-    /// `"150.00"` (or a JSON number), read exactly.
-    #[serde(default)]
-    pub amount: Option<serde_json::Value>,
-    #[serde(default)]
-    pub currency: Option<String>,
-    #[serde(default)]
-    pub paid_at: Option<String>,
-}
-
-impl PaidData {
-    /// The amount paid, when `amount` and `currency` read as money.
-    pub fn money(&self) -> Option<Money> {
-        let currency: Currency = self.currency.as_deref()?.parse().ok()?;
-        let text = match self.amount.as_ref()? {
-            serde_json::Value::String(s) => s.clone(),
-            serde_json::Value::Number(n) => n.to_string(),
-            _ => return None,
-        };
-        Money::from_json_number(&text, currency).ok()
-    }
-
-    pub fn paid_at(&self) -> Option<DateTime<Utc>> {
-        cuadre_core::time::parse(self.paid_at.as_deref()?).ok()
-    }
-}
+use cuadre_core::Money;
 
 /// Everything the e-mail says.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -127,6 +92,8 @@ pub fn render(c: &Confirmation) -> (String, String) {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+    use cuadre_core::events::OrderPaidData;
+    use cuadre_core::Currency;
 
     /// The producers build `order.paid` with `MerchantEvent::order_paid`; the e-mail must find the
     /// operation number, amount and time there.
@@ -165,11 +132,12 @@ mod tests {
             raw_ref: None,
         };
         let event = cuadre_core::events::MerchantEvent::order_paid(&order, &payment);
-        let data: PaidData = serde_json::from_value(event.data).unwrap();
-        assert_eq!(data.order_id, "ORD-1");
-        assert_eq!(data.operation_number.as_deref(), Some("1253"));
+        let data: OrderPaidData = event.payload().unwrap();
+        assert_eq!(data.order_id.as_str(), "ORD-1");
+        assert_eq!(data.operation_number.as_str(), "1253");
         assert_eq!(data.money(), Some(payment.amount));
-        assert_eq!(data.paid_at.as_deref(), Some("2026-11-25T10:00:00-05:00"));
+        assert_eq!(event.data["paid_at"], "2026-11-25T10:00:00-05:00");
+        assert_eq!(data.paid_at, at);
     }
 
     fn confirmation() -> Confirmation {
@@ -223,27 +191,30 @@ mod tests {
     }
 
     #[test]
-    fn reads_the_webhook_payload() {
-        let data: PaidData = serde_json::from_value(serde_json::json!({
-            "order_id": "ORD-1", "cip": "11546901", "operation_number": "1253",
-            "amount": "1250.00", "currency": "PEN", "paid_at": "2026-11-25T10:00:00-05:00",
-            "status": "PAID"
-        }))
-        .unwrap();
+    fn reads_the_webhook_payload_and_refuses_a_bad_amount() {
+        use cuadre_core::events::{EventType, MerchantEvent};
+        let event = |amount: serde_json::Value| {
+            MerchantEvent::new(
+                EventType::OrderPaid,
+                cuadre_core::TenantId::parse("acme").unwrap(),
+                "11546901/1253",
+                Utc.with_ymd_and_hms(2026, 11, 25, 15, 0, 0).unwrap(),
+                serde_json::json!({
+                    "order_id": "ORD-1", "cip": "11546901", "operation_number": "1253",
+                    "amount": amount, "currency": "PEN", "paid_at": "2026-11-25T10:00:00-05:00",
+                    "source": "notification", "status": "PAID",
+                    "order_amount": "1250.00", "order_currency": "PEN"
+                }),
+            )
+        };
+        let data: OrderPaidData = event(serde_json::json!("1250.00")).payload().unwrap();
         assert_eq!(data.money().unwrap().to_string(), "S/ 1,250.00");
         assert_eq!(
-            data.paid_at().unwrap(),
+            data.paid_at,
             Utc.with_ymd_and_hms(2026, 11, 25, 15, 0, 0).unwrap()
         );
-        let numeric: PaidData = serde_json::from_value(
-            serde_json::json!({"order_id": "ORD-1", "amount": 22.05, "currency": "USD"}),
-        )
-        .unwrap();
-        assert_eq!(numeric.money().unwrap().to_string(), "US$ 22.05");
-        let bad: PaidData = serde_json::from_value(
-            serde_json::json!({"order_id": "ORD-1", "amount": "abc", "currency": "PEN"}),
-        )
-        .unwrap();
-        assert_eq!(bad.money(), None);
+        assert!(event(serde_json::json!("abc"))
+            .payload::<OrderPaidData>()
+            .is_err());
     }
 }

@@ -4,14 +4,14 @@
 use std::time::Duration;
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
-use cuadre_core::events::{EventType, MerchantEvent};
+use cuadre_core::events::{EventType, MerchantEvent, OrderPaidData};
 use cuadre_core::store::{OnceClaim, StoreError};
-use cuadre_core::{OrderId, Tenant};
+use cuadre_core::Tenant;
 use cuadre_lambda::sqs::{run_batch, RecordOutcome};
 use tracing::Instrument;
 
 use crate::app::App;
-use crate::email::{render, Confirmation, PaidData};
+use crate::email::{render, Confirmation};
 use crate::ports::OutgoingEmail;
 use crate::signing::{
     signature_header, EVENT_ID_HEADER, EVENT_TYPE_HEADER, SIGNATURE_HEADER, USER_AGENT,
@@ -214,10 +214,10 @@ async fn confirm_to_buyer(
         tracing::debug!("BUYER_EMAIL_FROM is not set: no buyer e-mails in this stage");
         return Ok(());
     };
-    let data: PaidData = serde_json::from_value(event.data.clone())
-        .map_err(|e| Failure::Permanent(format!("order.paid data has no usable order_id: {e}")))?;
-    let order_id = OrderId::parse(&data.order_id)
-        .map_err(|e| Failure::Permanent(format!("order.paid data: {e}")))?;
+    let data: OrderPaidData = event
+        .payload()
+        .map_err(|e| Failure::Permanent(e.to_string()))?;
+    let order_id = data.order_id.clone();
     let Some(order) = app
         .store
         .get_order(&tenant.tenant_id, &order_id)
@@ -236,18 +236,12 @@ async fn confirm_to_buyer(
         buyer_name: buyer.name.clone(),
         order_id: order_id.to_string(),
         amount: data.money().unwrap_or(order.amount),
-        cip: data
-            .cip
-            .clone()
-            .filter(|c| !c.trim().is_empty())
-            .or_else(|| order.cip.as_ref().map(|c| c.to_string()))
-            .unwrap_or_else(|| "-".into()),
-        operation_number: data
-            .operation_number
-            .clone()
+        cip: data.cip.to_string(),
+        operation_number: Some(data.operation_number.as_str())
             .filter(|o| !o.trim().is_empty())
-            .unwrap_or_else(|| "-".into()),
-        paid_at: data.paid_at(),
+            .unwrap_or("-")
+            .to_string(),
+        paid_at: Some(data.paid_at),
     };
 
     let key = format!("buyer-email:{order_id}");

@@ -13,7 +13,7 @@ use aws_lambda_events::event::eventbridge::EventBridgeEvent;
 use chrono::{TimeDelta, Utc};
 use cuadre_core::store::{ExceptionStore, PaymentStore};
 use cuadre_core::{OperationNumber, OrderStatus, PaymentSource};
-use cuadre_gateway::sandbox::PayRequest;
+use cuadre_gateway_sandbox::PayRequest;
 use cuadre_testing::local_aws;
 use reconcile_dispatch::{handle, App};
 use reconcile_worker::adapters::SqsQueue;

@@ -15,7 +15,7 @@ use cuadre_core::{
     Cip, Currency, ExceptionKind, ExceptionRecord, ExceptionStatus, Money, OperationNumber,
     OrderId, OrderStatus, Payment, PaymentSource,
 };
-use cuadre_gateway::sandbox::PayRequest;
+use cuadre_gateway_sandbox::PayRequest;
 use reconcile_worker::{handle, run_job, Job, Phase, Settings};
 use support::{of_tenant, sqs_event, Harness};
 

@@ -10,19 +10,21 @@ use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use chrono::{DateTime, SubsecRound, Utc};
 use cuadre_core::extract::extract;
 use cuadre_core::ocr::{OcrError, StoredDocument};
+use cuadre_core::reconcile::VoucherFact;
 use cuadre_core::records::sha256_hex;
+use cuadre_core::rules::voucher as rule;
+use cuadre_core::rules::{Breach, Expected};
 use cuadre_core::store::{Created, StatusLookup, StoreError};
 use cuadre_core::{
-    Cip, Currency, ExceptionKey, ExceptionKind, ExceptionRecord, OperationNumber, Order, OrderId,
-    Payment, Voucher, VoucherFields,
+    Cip, ExceptionKey, ExceptionRecord, OperationNumber, OrderId, Voucher, VoucherFields,
 };
 use cuadre_lambda::sqs::{run_batch, RecordOutcome};
-use rust_decimal::Decimal;
 use tracing::Instrument;
 
-use crate::app::{App, Fetched};
+use crate::app::App;
 use crate::event::{decode_key, parse_notification, Notification, ObjectCreated, VoucherKey};
 use crate::inspect::{self, FileKind};
+use crate::ports::Fetched;
 
 /// Warnings that carry a decision, so re-applying a stored voucher reaches the same one.
 pub const REJECTED: &str = "rejected: ";
@@ -81,6 +83,7 @@ async fn read_object(app: &App, object: &ObjectCreated) -> Result<(), Retry> {
     let span = tracing::info_span!(
         "voucher",
         tenant_id = %ids.tenant_id,
+        order_id = %ids.order_id,
         voucher_id = %ids.voucher_id
     );
     // Instrumented, not entered: the records of a batch are read concurrently, and an entered
@@ -242,8 +245,9 @@ async fn store_and_apply(app: &App, voucher: Voucher) -> Result<(), Retry> {
     apply(app, &stored).await
 }
 
-/// The voucher rules of reconciliation.md that a single voucher can decide now. Every write is
-/// idempotent, so applying a voucher twice changes nothing.
+/// The voucher rules (`cuadre_core::rules::voucher`, stated in `docs/reconciliation.md`) that a
+/// single voucher can decide now. Every write is idempotent, so applying a voucher twice changes
+/// nothing.
 async fn apply(app: &App, voucher: &Voucher) -> Result<(), Retry> {
     let store = &app.store;
     let t = &voucher.tenant_id;
@@ -256,10 +260,10 @@ async fn apply(app: &App, voucher: &Voucher) -> Result<(), Retry> {
         Some(cip) => store.payments_for_cip(t, cip).await?,
         None => Vec::new(),
     };
-    let fields = &voucher.fields;
-    let operation = fields
+    let me = VoucherFact::from_voucher(voucher);
+    let operation = me
+        .read
         .operation_number
-        .as_deref()
         .and_then(|op| OperationNumber::parse(op).ok());
     let mut raise = Raiser {
         app,
@@ -268,63 +272,48 @@ async fn apply(app: &App, voucher: &Voucher) -> Result<(), Retry> {
         operation: operation.clone(),
     };
 
-    // UNREADABLE_VOUCHER: neither CIP nor operation number, or no amount (or no voucher at all).
-    if let Some(reason) = unreadable(voucher) {
-        raise
-            .on(
-                ExceptionKind::UnreadableVoucher,
-                &voucher.order_id,
-                format!("voucher {}: {reason}", voucher.voucher_id),
-            )
-            .await?;
+    // UNREADABLE_VOUCHER: a file that is no voucher, or too little read.
+    let unreadable = match voucher
+        .warnings
+        .iter()
+        .find_map(|w| w.strip_prefix(REJECTED))
+    {
+        Some(reason) => Some(rule::rejected(&me, reason)),
+        None => rule::unreadable(&me),
+    };
+    if let Some(b) = unreadable {
+        raise.on(b, &voucher.order_id).await?;
     }
 
     // DUPLICATE_VOUCHER: the same file, or the same operation number, for another order.
-    for other in store.vouchers_by_sha256(t, &voucher.sha256).await? {
-        if other.order_id != voucher.order_id {
-            let (later, earlier) = later_and_earlier(voucher, &other);
-            raise
-                .on(
-                    ExceptionKind::DuplicateVoucher,
-                    &later.order_id,
-                    format!(
-                        "voucher {} is the same file as voucher {} of order {}",
-                        later.voucher_id, earlier.voucher_id, earlier.order_id
-                    ),
-                )
-                .await?;
-        }
-    }
+    let mut others = store.vouchers_by_sha256(t, &voucher.sha256).await?;
     if let Some(op) = &operation {
         store.index_voucher_operation(voucher, op).await?;
-        for other in store.vouchers_by_operation_number(t, op).await? {
-            if other.order_id != voucher.order_id {
-                let (later, earlier) = later_and_earlier(voucher, &other);
-                raise
-                    .on(
-                        ExceptionKind::DuplicateVoucher,
-                        &later.order_id,
-                        format!(
-                            "voucher {} shows operation {op}, already shown by voucher {} of order {}",
-                            later.voucher_id, earlier.voucher_id, earlier.order_id
-                        ),
-                    )
-                    .await?;
-            }
+        others.extend(store.vouchers_by_operation_number(t, op).await?);
+    }
+    for other in &others {
+        let them = VoucherFact::from_voucher(other);
+        if let Some(by) = rule::reuse(&me, &them) {
+            let (later, earlier) = rule::later_and_earlier(&me, &them);
+            let b = rule::duplicate(later, earlier, by);
+            raise.on(b, owner(later, voucher, other)).await?;
         }
     }
 
     // VOUCHER_MISMATCH: only what was read is compared.
     if let Some(order) = &order {
-        let differences = mismatches(fields, order, &payments);
-        if !differences.is_empty() {
-            raise
-                .on(
-                    ExceptionKind::VoucherMismatch,
-                    &voucher.order_id,
-                    format!("voucher {}: {}", voucher.voucher_id, differences.join("; ")),
-                )
-                .await?;
+        let expected = Expected {
+            order_id: order.order_id.as_str(),
+            cip: order_cip.as_ref().map(Cip::as_str),
+            amount: order.amount,
+            expires_at: order.expires_at,
+        };
+        let ops: Vec<&str> = payments
+            .iter()
+            .map(|p| p.operation_number.as_str())
+            .collect();
+        if let Some(b) = rule::mismatch(&expected, &me, &ops) {
+            raise.on(b, &voucher.order_id).await?;
         }
     }
 
@@ -335,16 +324,9 @@ async fn apply(app: &App, voucher: &Voucher) -> Result<(), Retry> {
         .filter_map(|w| w.strip_prefix(EDITED))
         .collect();
     if !edited.is_empty() {
+        let signal = format!("saved by editing software: {}", edited.join(", "));
         raise
-            .on(
-                ExceptionKind::SuspectedTampering,
-                &voucher.order_id,
-                format!(
-                    "voucher {} was saved by editing software: {}",
-                    voucher.voucher_id,
-                    edited.join(", ")
-                ),
-            )
+            .on(rule::edited(&me, &signal), &voucher.order_id)
             .await?;
     }
     if let Some(hash) = &voucher.perceptual_hash {
@@ -353,27 +335,16 @@ async fn apply(app: &App, voucher: &Voucher) -> Result<(), Retry> {
             .recent_vouchers(t, since, app.settings.near_duplicate_limit)
             .await?;
         for other in &recent {
-            let near = other
+            let them = VoucherFact::from_voucher(other);
+            let alike = other
                 .perceptual_hash
                 .as_deref()
                 .and_then(|h| inspect::hash_distance(hash, h))
                 .is_some_and(|d| d <= app.settings.near_duplicate_bits);
-            if other.voucher_id != voucher.voucher_id
-                && other.sha256 != voucher.sha256
-                && near
-                && fields_differ(&voucher.fields, &other.fields)
-            {
-                let (later, earlier) = later_and_earlier(voucher, other);
-                raise
-                    .on(
-                        ExceptionKind::SuspectedTampering,
-                        &later.order_id,
-                        format!(
-                            "voucher {} is nearly the same picture as voucher {} of order {}, with other text",
-                            later.voucher_id, earlier.voucher_id, earlier.order_id
-                        ),
-                    )
-                    .await?;
+            if rule::near_duplicate(&me, &them, alike) {
+                let (later, earlier) = rule::later_and_earlier(&me, &them);
+                let b = rule::near_duplicate_breach(later, earlier);
+                raise.on(b, owner(later, voucher, other)).await?;
             }
         }
     }
@@ -395,6 +366,15 @@ async fn apply(app: &App, voucher: &Voucher) -> Result<(), Retry> {
     Ok(())
 }
 
+/// The order of whichever of the two vouchers `fact` reads.
+fn owner<'x>(fact: &VoucherFact<'_>, current: &'x Voucher, other: &'x Voucher) -> &'x OrderId {
+    if fact.voucher_id == current.voucher_id && fact.order_id == current.order_id.as_str() {
+        &current.order_id
+    } else {
+        &other.order_id
+    }
+}
+
 struct Raiser<'a> {
     app: &'a App,
     voucher: &'a Voucher,
@@ -403,15 +383,10 @@ struct Raiser<'a> {
 }
 
 impl Raiser<'_> {
-    async fn on(
-        &mut self,
-        kind: ExceptionKind,
-        order_id: &OrderId,
-        detail: String,
-    ) -> Result<(), Retry> {
+    async fn on(&mut self, breach: Breach<'_>, order_id: &OrderId) -> Result<(), Retry> {
         let ours = *order_id == self.voucher.order_id;
         let key = ExceptionKey {
-            kind,
+            kind: breach.kind,
             order_id: Some(order_id.clone()),
             cip: if ours { self.order_cip.clone() } else { None },
             operation_number: self.operation.clone(),
@@ -419,125 +394,12 @@ impl Raiser<'_> {
         let record = ExceptionRecord::open(
             self.voucher.tenant_id.clone(),
             key,
-            detail,
+            breach.detail,
             self.app.now().trunc_subsecs(0),
         );
         if let Created::New(r) = self.app.store.raise_exception(&record).await? {
             tracing::info!(kind = %r.kind, exception_id = r.exception_id, "exception raised");
         }
         Ok(())
-    }
-}
-
-fn unreadable(voucher: &Voucher) -> Option<String> {
-    if let Some(reason) = voucher
-        .warnings
-        .iter()
-        .find_map(|w| w.strip_prefix(REJECTED))
-    {
-        return Some(reason.to_string());
-    }
-    let f = &voucher.fields;
-    if f.cip.is_none() && f.operation_number.is_none() {
-        Some("OCR found neither a CIP nor an operation number".into())
-    } else if f.amount.is_none() {
-        Some("OCR found no amount".into())
-    } else {
-        None
-    }
-}
-
-/// The later upload of two (the one the duplicate is raised on); on a tie, the one being read now.
-fn later_and_earlier<'a>(current: &'a Voucher, other: &'a Voucher) -> (&'a Voucher, &'a Voucher) {
-    if other.uploaded_at > current.uploaded_at {
-        (other, current)
-    } else {
-        (current, other)
-    }
-}
-
-/// Codes compared as the numbers they are when both are digits (`000123` = `123`).
-fn same_code(a: &str, b: &str) -> bool {
-    let digits = |s: &str| !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit());
-    if digits(a) && digits(b) {
-        a.trim_start_matches('0') == b.trim_start_matches('0')
-    } else {
-        a.eq_ignore_ascii_case(b)
-    }
-}
-
-fn mismatches(fields: &VoucherFields, order: &Order, payments: &[Payment]) -> Vec<String> {
-    let mut out = Vec::new();
-    if let (Some(read), Some(cip)) = (&fields.cip, &order.cip) {
-        if !same_code(read, cip.as_str()) {
-            out.push(format!("CIP {read} read, the order's is {cip}"));
-        }
-    }
-    let expected: Currency = order.amount.currency();
-    if let Some(read) = fields.currency {
-        if read != expected {
-            out.push(format!("currency {read} read, the order's is {expected}"));
-        }
-    }
-    // Amounts are compared only in the order's currency (a different one is reported above).
-    if fields.currency.is_none_or(|c| c == expected) {
-        if let Some(read) = fields.amount.as_deref() {
-            match read.parse::<Decimal>() {
-                Ok(amount) if amount != order.amount.amount() => out.push(format!(
-                    "amount {read} read, the order's is {}",
-                    order.amount.amount_string()
-                )),
-                _ => {}
-            }
-        }
-    }
-    if let Some(read) = &fields.operation_number {
-        if !payments.is_empty()
-            && !payments
-                .iter()
-                .any(|p| same_code(read, p.operation_number.as_str()))
-        {
-            out.push(format!(
-                "operation {read} read, the order's payment shows another"
-            ));
-        }
-    }
-    out
-}
-
-/// Two readings that disagree on something both read.
-fn fields_differ(a: &VoucherFields, b: &VoucherFields) -> bool {
-    let differ = |x: &Option<String>, y: &Option<String>| match (x, y) {
-        (Some(x), Some(y)) => !same_code(x, y),
-        _ => false,
-    };
-    differ(&a.cip, &b.cip)
-        || differ(&a.operation_number, &b.operation_number)
-        || differ(&a.amount, &b.amount)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn codes_compare_as_numbers() {
-        assert!(same_code("000123", "123"));
-        assert!(!same_code("123", "1234"));
-        assert!(same_code("ab12", "AB12"));
-    }
-
-    #[test]
-    fn a_field_not_read_is_never_a_difference() {
-        let read = VoucherFields {
-            cip: Some("1".into()),
-            ..Default::default()
-        };
-        assert!(!fields_differ(&read, &VoucherFields::default()));
-        let other = VoucherFields {
-            cip: Some("2".into()),
-            ..Default::default()
-        };
-        assert!(fields_differ(&read, &other));
     }
 }

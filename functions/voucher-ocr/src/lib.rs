@@ -6,11 +6,15 @@
 //! stored, and the voucher rules applied at once (`DUPLICATE_VOUCHER`, `VOUCHER_MISMATCH`,
 //! `UNREADABLE_VOUCHER`, `SUSPECTED_TAMPERING`, and a gateway status lookup when no payment arrived).
 
+pub mod adapters;
 pub mod app;
 pub mod event;
 pub mod handler;
 pub mod inspect;
+pub mod ports;
 mod start;
 
-pub use app::{App, Fetched, S3Files, Settings, Store, VoucherFiles};
+pub use adapters::S3Files;
+pub use app::{App, Settings};
 pub use handler::handle;
+pub use ports::{FetchError, Fetched, Store, VoucherFiles};

@@ -11,8 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::Args;
-use cuadre_gateway::sandbox::serve_until;
-use cuadre_gateway::{SandboxConfig, SandboxMerchant, SandboxState};
+use cuadre_gateway_sandbox::{serve_until, SandboxConfig, SandboxMerchant, SandboxState};
 use cuadre_platform::local_aws::{find_repo, LocalAws, LocalAwsError};
 use cuadre_platform::schedule::parse_duration;
 use cuadre_platform::template::TemplateError;

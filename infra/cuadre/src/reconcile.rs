@@ -1,4 +1,4 @@
-//! `cuadre reconcile` (offline file mode, reconciliation.md's command line) and
+//! `cuadre reconcile` (offline file mode, docs/reconciliation.md's command line) and
 //! `cuadre scenario generate` (large synthetic inputs for benchmarks and tests).
 
 use std::io::IsTerminal;

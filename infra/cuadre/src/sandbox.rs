@@ -4,8 +4,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use clap::Args;
-use cuadre_gateway::sandbox::serve_until;
-use cuadre_gateway::{SandboxConfig, SandboxMerchant, SandboxState};
+use cuadre_gateway_sandbox::{serve_until, SandboxConfig, SandboxMerchant, SandboxState};
 use tokio::net::TcpListener;
 
 #[derive(Debug, Args)]

@@ -1,4 +1,4 @@
-//! `cuadre voucher extract`: the voucher fields (vouchers.md's schema) from a Textract
+//! `cuadre voucher extract`: the voucher fields (docs/vouchers.md's schema) from a Textract
 //! DetectDocumentText response, or from an image read by the local OCR (Tesseract).
 
 use std::path::PathBuf;

@@ -13,7 +13,7 @@ fn cuadre(args: &[&str]) -> Output {
 fn fixtures() -> &'static Path {
     Path::new(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/fixtures/vouchers"
+        "/../../tests/fixtures/vouchers"
     ))
 }
 

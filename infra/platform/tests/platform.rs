@@ -11,7 +11,7 @@ use aws_sdk_sqs::types::QueueAttributeName;
 use cuadre_aws::SsmSecrets;
 use cuadre_core::tenants::{provision, NewTenant, Provisioned, TenantRandomness};
 use cuadre_core::Ruc;
-use cuadre_gateway::sandbox::{RunningSandbox, SandboxBuilder, SandboxMerchant};
+use cuadre_gateway_sandbox::{RunningSandbox, SandboxBuilder, SandboxMerchant};
 use cuadre_platform::{
     register_functions, AwsEnv, BoundPlatform, PlatformConfig, QueuePoller, Registry,
     RunningPlatform, Template,

@@ -4,6 +4,7 @@ pub mod config;
 pub mod dynamo;
 pub mod events;
 pub mod links;
+pub mod queue;
 pub mod secrets;
 pub mod textract;
 

@@ -79,7 +79,7 @@ async fn detector(server: &Server) -> TextractDetector {
 
 fn fixture(name: &str) -> String {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/fixtures/vouchers")
+        .join("../../tests/fixtures/vouchers")
         .join(name);
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }

@@ -7,7 +7,7 @@ use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughpu
 use cuadre_core::extract::{extract, lines_from_textract_json, OcrLine};
 
 fn fixtures_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/vouchers")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/vouchers")
 }
 
 fn fixtures() -> Vec<(String, String)> {

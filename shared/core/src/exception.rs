@@ -1,4 +1,4 @@
-//! Exceptions: what a finance person must look at (reconciliation.md).
+//! Exceptions: what a finance person must look at (docs/reconciliation.md).
 
 use std::fmt;
 use std::str::FromStr;

@@ -1,4 +1,4 @@
-//! Orders and the status machine of reconciliation.md.
+//! Orders and the status machine of docs/reconciliation.md.
 
 use std::fmt;
 use std::str::FromStr;

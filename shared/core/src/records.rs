@@ -69,7 +69,7 @@ pub struct Payment {
     pub raw_ref: Option<String>,
 }
 
-/// What OCR read from a voucher (vouchers.md's schema); any field may be missing.
+/// What OCR read from a voucher (docs/vouchers.md's schema); any field may be missing.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct VoucherFields {
     pub cip: Option<String>,

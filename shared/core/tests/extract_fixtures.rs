@@ -11,11 +11,8 @@ use cuadre_core::extract::{
 use proptest::prelude::*;
 use serde::Deserialize;
 
-/// The repo is cloned next to `shared/`, so the fixtures are three levels up from this crate.
-const FIXTURES: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/fixtures/vouchers"
-);
+/// The fixtures live in the repository, at `tests/fixtures/vouchers/` (two levels up from this crate).
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/vouchers");
 
 #[derive(Debug, Deserialize)]
 struct Truth {

@@ -1,4 +1,4 @@
-//! cuadre's canonical files (reconciliation.md, "Offline file formats").
+//! cuadre's canonical files (docs/reconciliation.md, "Offline file formats").
 //!
 //! - [`run_offline`]: `orders.csv`, `payments.jsonl`, `settlements.csv`, `vouchers.jsonl` in; `orders.csv`,
 //!   `exceptions.jsonl`, `summary.json` out (see [`write_outputs`]). The `cuadre reconcile` command fills an

@@ -1,4 +1,7 @@
 //! JSON helpers for a gateway that writes the same field as a string one day and a number the next.
+//!
+//! The public ones are the wire format's building blocks the simulator (`cuadre-gateway-sandbox`)
+//! writes and reads with too; the rest serve this crate's client only.
 
 use cuadre_core::ids::Cip;
 use rust_decimal::Decimal;
@@ -7,7 +10,7 @@ use serde::{Deserialize, Deserializer, Serializer};
 use serde_json::value::RawValue;
 
 /// The text of a JSON string or number (`"100"` and `100` both give `100`); `None` for anything else.
-pub(crate) fn scalar_text(raw: &RawValue) -> Option<String> {
+pub fn scalar_text(raw: &RawValue) -> Option<String> {
     let text = raw.get().trim();
     if text.starts_with('"') {
         return serde_json::from_str::<String>(text).ok();
@@ -54,12 +57,13 @@ fn whole_number_digits(number: &str) -> Option<&str> {
 }
 
 /// A decimal written as a JSON number with exactly its digits (`22.05`, never through f64).
-pub(crate) fn decimal_number(value: Decimal) -> Box<RawValue> {
+pub fn decimal_number(value: Decimal) -> Box<RawValue> {
     RawValue::from_string(value.to_string())
         .unwrap_or_else(|_| RawValue::from_string("0".to_string()).expect("0 is JSON"))
 }
 
-pub(crate) fn serialize_decimal_number<S: Serializer>(
+/// [`decimal_number`] as a serde `serialize_with`.
+pub fn serialize_decimal_number<S: Serializer>(
     value: &Decimal,
     s: S,
 ) -> Result<S::Ok, S::Error> {

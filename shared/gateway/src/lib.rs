@@ -1,13 +1,13 @@
-//! PagoEfectivo for cuadre: the CIP API client (token cache, create/search/extend/delete), the
-//! payment notification and its `PE-Signature`, and a loopback sandbox that speaks the same
-//! contract (see `shared/spec/pagoefectivo.md`).
+//! PagoEfectivo for cuadre: the CIP API client (token cache, create/search/extend/delete), and the
+//! payment notification and its `PE-Signature` (see `docs/pagoefectivo.md`). The loopback
+//! simulator that speaks the same contract is the `cuadre-gateway-sandbox` crate, kept out of the
+//! functions' builds.
 
 pub mod client;
 pub mod credentials;
 pub mod error;
-mod json;
+pub mod json;
 pub mod notification;
-pub mod sandbox;
 pub mod wire;
 
 pub use client::{CipGateway, GatewayClient, GatewayConfig, INTEGRATION_URL, PRODUCTION_URL};
@@ -15,8 +15,5 @@ pub use credentials::Credentials;
 pub use error::{FieldError, FieldList, GatewayError};
 pub use notification::{
     sign_notification, verify_notification, Notification, NotificationData, SIGNATURE_HEADER,
-};
-pub use sandbox::{
-    run_sandbox, serve, SandboxBuilder, SandboxConfig, SandboxMerchant, SandboxState,
 };
 pub use wire::{CipLookup, CipStatus, CreateCip, IssuedCip};

@@ -7,7 +7,7 @@ use std::time::Duration;
 use chrono::Utc;
 use common::*;
 use cuadre_core::ids::Cip;
-use cuadre_gateway::sandbox::{Faults, PayRequest, SandboxBuilder, StatusChangeRequest};
+use cuadre_gateway_sandbox::{Faults, PayRequest, SandboxBuilder, StatusChangeRequest};
 use cuadre_gateway::{CipStatus, Credentials, GatewayConfig, GatewayError};
 use rust_decimal::Decimal;
 
@@ -86,7 +86,7 @@ async fn futures_join(
 async fn a_fresh_cold_client_on_a_new_cache_authorizes_again_but_tokens_are_per_merchant() {
     let other = Credentials::new(77, "OTHERACCESSKEY000000", "other-secret");
     let sb = sandbox(SandboxBuilder::default().merchant(merchant()).merchant(
-        cuadre_gateway::SandboxMerchant::new(77, "OTHERACCESSKEY000000", "other-secret"),
+        cuadre_gateway_sandbox::SandboxMerchant::new(77, "OTHERACCESSKEY000000", "other-secret"),
     ))
     .await;
     let client = client(&sb);

@@ -416,7 +416,7 @@ pub fn event(
     )
 }
 
-/// `order.paid` with the webhook's `data`.
+/// `order.paid` with the webhook's `data` (`cuadre_core::events::OrderPaidData`).
 pub fn order_paid(tenant: &Provisioned, order_id: &str) -> MerchantEvent {
     event(
         tenant,
@@ -425,7 +425,8 @@ pub fn order_paid(tenant: &Provisioned, order_id: &str) -> MerchantEvent {
         json!({
             "order_id": order_id, "cip": "11546901", "operation_number": "1253",
             "amount": "1250.00", "currency": "PEN", "paid_at": "2026-11-25T10:00:00-05:00",
-            "status": "PAID"
+            "source": "notification", "status": "PAID",
+            "order_amount": "1250.00", "order_currency": "PEN"
         }),
     )
 }

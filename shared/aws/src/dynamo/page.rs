@@ -8,6 +8,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use cuadre_core::store::StoreError;
 
+use super::error::corrupt;
 use super::Item;
 
 pub fn encode(key: Option<Item>) -> Result<Option<String>, StoreError> {
@@ -23,7 +24,7 @@ pub fn encode(key: Option<Item>) -> Result<Option<String>, StoreError> {
             }
         };
     }
-    let json = serde_json::to_vec(&plain).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let json = serde_json::to_vec(&plain).map_err(corrupt)?;
     Ok(Some(URL_SAFE_NO_PAD.encode(json)))
 }
 

@@ -4,8 +4,24 @@
 //! the item before and after.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use aws_sdk_dynamodb::types::AttributeValue;
+
+/// Write units spent by a store, summed by the billing rules of this module.
+#[derive(Debug, Clone, Default)]
+pub struct WriteMeter(Arc<AtomicU64>);
+
+impl WriteMeter {
+    pub fn units(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    pub(super) fn add(&self, units: u64) {
+        self.0.fetch_add(units, Ordering::Relaxed);
+    }
+}
 
 /// Bytes DynamoDB counts for an item: attribute names plus values.
 pub fn item_size(item: &HashMap<String, AttributeValue>) -> usize {

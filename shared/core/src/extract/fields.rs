@@ -1,4 +1,4 @@
-//! From rows of text to the fields of vouchers.md: find the labels, pair each with its value (same
+//! From rows of text to docs/vouchers.md's fields: find the labels, pair each with its value (same
 //! line, next block of the row, the line below or above), then pick among the candidates.
 
 use std::sync::LazyLock;

@@ -1,4 +1,4 @@
-//! Voucher text extraction (vouchers.md): OCR lines with geometry in, fields out.
+//! Voucher text extraction (docs/vouchers.md): OCR lines with geometry in, fields out.
 //!
 //! The pipeline is pure: an OCR engine's output is turned into [`OcrLine`]s
 //! ([`lines_from_textract_json`], [`lines_from_tesseract_tsv`]), then [`extract`] rebuilds the rows
@@ -73,7 +73,7 @@ impl OcrLine {
     }
 }
 
-/// What [`extract`] read from a voucher. Its JSON is vouchers.md's output schema:
+/// What [`extract`] read from a voucher. Its JSON is docs/vouchers.md's output schema:
 /// `{"cip":…,"operation_number":…,"amount":…,"currency":…,"paid_at":…,"payer_name":…,"channel":…,
 /// "confidence":0.93,"warnings":[]}`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -134,7 +134,7 @@ pub enum ExtractError {
     BadTesseractRow { line: usize, reason: String },
 }
 
-/// Reads the fields of vouchers.md from the OCR lines of one voucher. The order of `lines` does not
+/// Reads docs/vouchers.md's fields from the OCR lines of one voucher. The order of `lines` does not
 /// matter: rows are rebuilt from geometry.
 pub fn extract(lines: &[OcrLine]) -> Extraction {
     fields::extract_fields(lines)

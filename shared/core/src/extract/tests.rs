@@ -1,4 +1,4 @@
-//! Layouts and forms from vouchers.md built from synthetic lines.
+//! Layouts and forms from docs/vouchers.md built from synthetic lines.
 #![allow(clippy::float_arithmetic)] // building page geometry
 
 use super::*;

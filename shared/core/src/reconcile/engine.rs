@@ -1,4 +1,4 @@
-//! The rules of reconciliation.md over hash joins: every fact is looked at a bounded number of times.
+//! The rules of docs/reconciliation.md over hash joins: every fact is looked at a bounded number of times.
 
 use std::collections::BTreeMap;
 
@@ -11,11 +11,12 @@ use super::facts::{
     VoucherFact,
 };
 use super::outcome::{CurrencyTotals, Finding, OrderOutcome, Outcome, Summary};
-use super::vouchers::{self, DupBy, Tamper, VoucherFlags, NONE};
+use super::vouchers::{self, Tamper, VoucherFlags, NONE};
 use crate::exception::ExceptionKind as K;
 use crate::money::Currency;
 use crate::order::OrderStatus;
-use crate::time::format_lima;
+use crate::rules::settlement::FoundIn;
+use crate::rules::{self, Breach, Expected, Paid};
 
 /// Items grouped by owner (compressed rows): owner `g` has `items[starts[g]..starts[g + 1]]`.
 struct Groups {
@@ -122,6 +123,17 @@ struct Pay<'a> {
     from_line: Option<u32>,
 }
 
+impl<'a> Pay<'a> {
+    fn paid(&self) -> Paid<'a> {
+        Paid {
+            operation_number: self.op,
+            amount: self.amount,
+            currency: self.currency,
+            paid_at: self.paid_at,
+        }
+    }
+}
+
 /// What a CIP without an order collected (for one `UNKNOWN_CIP`).
 #[derive(Default)]
 struct Orphan<'a> {
@@ -147,10 +159,6 @@ fn line_order(a: &SettlementFact<'_>, b: &SettlementFact<'_>) -> std::cmp::Order
         .then_with(|| a.gross.cmp(&b.gross))
         .then_with(|| a.fee.cmp(&b.fee))
         .then_with(|| a.net.cmp(&b.net))
-}
-
-fn money(currency: Currency, amount: Decimal) -> String {
-    format!("{currency} {amount}")
 }
 
 pub(crate) fn run<'a>(
@@ -264,27 +272,13 @@ pub(crate) fn run_with<'a>(
         orphan.payment_ops.dedup();
         orphan.line_ops.sort_unstable();
         summary.payments += orphan.payment_ops.len() as u64;
-        let mut detail = format!("CIP {cip} belongs to no order:");
-        if !orphan.payment_ops.is_empty() {
-            detail.push_str(&format!(
-                " {} payment(s) (operation {})",
-                orphan.payment_ops.len(),
-                list(&orphan.payment_ops)
-            ));
-        }
-        if !orphan.line_ops.is_empty() {
-            detail.push_str(&format!(
-                " {} settlement line(s) (operation {})",
-                orphan.line_ops.len(),
-                list(&orphan.line_ops)
-            ));
-        }
+        let breach = rules::payment::unknown_cip(cip, &orphan.payment_ops, &orphan.line_ops);
         out.push(Finding {
-            kind: K::UnknownCip,
+            kind: breach.kind,
             order_id: None,
             cip: Some(cip),
             operation_number: None,
-            detail,
+            detail: breach.detail,
         });
     }
 
@@ -304,25 +298,6 @@ pub(crate) fn run_with<'a>(
         exceptions: out,
         summary,
     })
-}
-
-/// `72 h`, `90 min`: how people say the tenant's lag and grace.
-fn span(d: chrono::TimeDelta) -> String {
-    let minutes = d.num_minutes();
-    if minutes % 60 == 0 {
-        format!("{} h", minutes / 60)
-    } else {
-        format!("{minutes} min")
-    }
-}
-
-/// Up to five operation numbers, so one noisy CIP does not make a huge detail.
-fn list(ops: &[&str]) -> String {
-    let mut text = ops.iter().take(5).copied().collect::<Vec<_>>().join(", ");
-    if ops.len() > 5 {
-        text.push_str(&format!(" and {} more", ops.len() - 5));
-    }
-    text
 }
 
 /// From this many orders, payments and lines on, the engine uses two threads.
@@ -531,14 +506,17 @@ struct Ctx<'r, 'a> {
 }
 
 impl<'a> Ctx<'_, 'a> {
-    fn raise(&mut self, order: &OrderFact<'a>, kind: K, op: Option<&'a str>, detail: String) {
-        self.part.out.push(Finding {
-            kind,
-            order_id: Some(order.order_id),
-            cip: Some(order.cip),
-            operation_number: op,
-            detail,
-        });
+    /// Records the breaches found, in the order given.
+    fn raise_all<const N: usize>(&mut self, order: &OrderFact<'a>, found: [Option<Breach<'a>>; N]) {
+        for b in found.into_iter().flatten() {
+            self.part.out.push(Finding {
+                kind: b.kind,
+                order_id: Some(order.order_id),
+                cip: Some(order.cip),
+                operation_number: b.operation_number,
+                detail: b.detail,
+            });
+        }
     }
 
     /// Every rule for one order; its payments, lines and vouchers arrive sorted.
@@ -575,7 +553,7 @@ impl<'a> Ctx<'_, 'a> {
         self.part.payments += notified as u64;
 
         // Settlement lines: settle a payment, or record the payment whose notification was missed.
-        let mut line_mismatch: Option<(u32, String)> = None;
+        let mut line_mismatch: Option<Breach<'a>> = None;
         for &li in line_items {
             let l = &facts.settlements[li as usize];
             let paid = match pays[..notified].binary_search_by(|p| p.op.cmp(l.operation_number)) {
@@ -607,43 +585,14 @@ impl<'a> Ctx<'_, 'a> {
             totals.fees += l.fee;
             totals.net += l.net;
             if line_mismatch.is_none() {
-                let mut why = Vec::new();
-                if l.currency != paid.currency {
-                    why.push(format!(
-                        "currency {} but payment in {}",
-                        l.currency, paid.currency
-                    ));
-                } else if l.gross != paid.amount {
-                    why.push(format!(
-                        "gross {} but payment {}",
-                        money(l.currency, l.gross),
-                        money(paid.currency, paid.amount)
-                    ));
-                }
-                if l.net != l.gross - l.fee {
-                    why.push(format!(
-                        "net {} is not gross {} minus fee {}",
-                        l.net, l.gross, l.fee
-                    ));
-                }
-                if !why.is_empty() {
-                    line_mismatch = Some((
-                        li,
-                        format!(
-                            "settlement {} line for operation {}: {}",
-                            l.settlement_id,
-                            l.operation_number,
-                            why.join("; ")
-                        ),
-                    ));
-                }
+                line_mismatch = rules::settlement::line_mismatch(l, &paid.paid());
             }
         }
         for p in &pays {
             self.part.totals[p.currency as usize].paid += p.amount;
         }
         // From here on "first" means earliest paid, then lowest operation number.
-        pays.sort_unstable_by(|a, b| a.paid_at.cmp(&b.paid_at).then_with(|| a.op.cmp(b.op)));
+        pays.sort_unstable_by(|a, b| rules::payment::earlier(&a.paid(), &b.paid()));
 
         let totals = &mut self.part.totals[order_currency as usize];
         totals.expected += expected;
@@ -662,211 +611,103 @@ impl<'a> Ctx<'_, 'a> {
             OrderStatus::Pending
         };
 
-        if let Some(p) = pays
-            .iter()
-            .find(|p| p.currency == order_currency && p.amount != expected)
-        {
-            let detail = format!(
-                "payment {} is {}, the order expects {}",
-                p.op,
-                money(p.currency, p.amount),
-                money(order_currency, expected)
-            );
-            self.raise(order, K::AmountMismatch, Some(p.op), detail);
-        }
-        if let Some(p) = pays.iter().find(|p| p.currency != order_currency) {
-            let detail = format!(
-                "payment {} is in {}, the order in {}",
-                p.op, p.currency, order_currency
-            );
-            self.raise(order, K::CurrencyMismatch, Some(p.op), detail);
-        }
-        if pays.len() > 1 {
-            let first = pays[0].op;
-            let mut extra: Vec<&'a str> = pays[1..].iter().map(|p| p.op).collect();
-            extra.sort_unstable();
-            for op in extra {
-                let detail = format!(
-                    "payment {op} for CIP {} that was already paid by operation {first}",
-                    order.cip
-                );
-                self.raise(order, K::DuplicatePayment, Some(op), detail);
+        let expected_terms = Expected {
+            order_id: order.order_id,
+            cip: Some(order.cip),
+            amount: order.amount,
+            expires_at: order.expires_at,
+        };
+        // Each kind once per order, naming the first payment (in payment order) that breaks it.
+        let mut amount = None;
+        let mut currency = None;
+        for p in pays.iter() {
+            match rules::payment::amount(&expected_terms, &p.paid()) {
+                Some(b) if b.kind == K::AmountMismatch => {
+                    amount.get_or_insert(b);
+                }
+                Some(b) => {
+                    currency.get_or_insert(b);
+                }
+                None => {}
             }
         }
-        if let Some(p) = pays.iter().find(|p| p.paid_at > order.expires_at) {
-            let detail = format!(
-                "payment {} at {} after the code expired at {}: accept or refund",
-                p.op,
-                format_lima(p.paid_at),
-                format_lima(order.expires_at)
-            );
-            self.raise(order, K::PaidAfterExpiry, Some(p.op), detail);
+        self.raise_all(order, [amount, currency]);
+        if let Some((first, rest)) = pays.split_first() {
+            let mut extra: Vec<Pay<'a>> = rest.to_vec();
+            extra.sort_unstable_by(|a, b| a.op.cmp(b.op));
+            for p in extra {
+                let dup = rules::payment::duplicate(order.cip, &first.paid(), &p.paid());
+                self.raise_all(order, [dup]);
+            }
         }
-        if let Some((p, li)) = pays.iter().find_map(|p| p.from_line.map(|li| (*p, li))) {
-            let detail = format!(
-                "settlement {} shows payment {} of {} at {}; its notification never arrived",
-                facts.settlements[li as usize].settlement_id,
-                p.op,
-                money(p.currency, p.amount),
-                format_lima(p.paid_at)
-            );
-            self.raise(order, K::MissedNotification, Some(p.op), detail);
-        }
+        let late = pays
+            .iter()
+            .find_map(|p| rules::payment::paid_after_expiry(&expected_terms, &p.paid()));
+        let missed = pays.iter().find_map(|p| {
+            let id = facts.settlements[p.from_line? as usize].settlement_id;
+            Some(rules::settlement::missed_notification(
+                FoundIn::Settlement(id),
+                &p.paid(),
+            ))
+        });
         let lag = self.settings.settlement_lag;
-        if let Some(p) = pays.iter().find(|p| !p.settled && as_of - p.paid_at > lag) {
-            let detail = format!(
-                "payment {} at {} has no settlement line after {}",
-                p.op,
-                format_lima(p.paid_at),
-                span(lag)
-            );
-            self.raise(order, K::NotSettled, Some(p.op), detail);
-        }
-        if let Some((li, detail)) = line_mismatch {
-            let op = facts.settlements[li as usize].operation_number;
-            self.raise(order, K::SettlementMismatch, Some(op), detail);
-        }
+        let unsettled = pays
+            .iter()
+            .find_map(|p| rules::settlement::not_settled(&p.paid(), p.settled, as_of, lag));
+        self.raise_all(order, [late, missed, unsettled, line_mismatch]);
 
-        self.vouchers(order, voucher_items, &pays);
+        self.vouchers(order, &expected_terms, voucher_items, &pays);
 
-        if let Some((p, threshold)) = pays.iter().find_map(|p| {
-            self.settings
-                .high_value
-                .get(&p.currency)
-                .filter(|t| p.amount >= **t)
-                .map(|t| (*p, *t))
-        }) {
-            let detail = format!(
-                "payment {} of {} is at or above the {} review threshold: confirm before release",
-                p.op,
-                money(p.currency, p.amount),
-                money(p.currency, threshold)
-            );
-            self.raise(order, K::HighValueReview, Some(p.op), detail);
-        }
-        if let Some((v, why)) = voucher_items.iter().find_map(|&vi| {
-            self.flags[vi as usize]
-                .tamper
-                .map(|t| (&facts.vouchers[vi as usize], t))
-        }) {
-            let detail = match why {
-                Tamper::Signal => format!(
-                    "voucher {}: {}",
-                    v.voucher_id,
-                    v.tampering.unwrap_or("forgery signal")
-                ),
-                Tamper::NearDuplicate(j) => format!(
-                    "voucher {} looks like voucher {} (order {}) but reads differently",
-                    v.voucher_id,
-                    facts.vouchers[j as usize].voucher_id,
-                    facts.vouchers[j as usize].order_id
-                ),
-            };
-            self.raise(
-                order,
-                K::SuspectedTampering,
-                v.read.operation_number,
-                detail,
-            );
-        }
+        let high = pays
+            .iter()
+            .find_map(|p| rules::payment::high_value(&self.settings.high_value, &p.paid()));
+        let tampered = voucher_items.iter().find_map(|&vi| {
+            let v = &facts.vouchers[vi as usize];
+            Some(match self.flags[vi as usize].tamper? {
+                Tamper::Signal => {
+                    rules::voucher::edited(v, v.tampering.unwrap_or("forgery signal"))
+                }
+                Tamper::NearDuplicate(j) => {
+                    rules::voucher::near_duplicate_breach(v, &facts.vouchers[j as usize])
+                }
+            })
+        });
+        self.raise_all(order, [high, tampered]);
         self.pays = pays;
         status
     }
 
     /// The voucher rules, in kind order: duplicate, without payment, mismatch, unreadable.
-    fn vouchers(&mut self, order: &OrderFact<'a>, items: &[u32], pays: &[Pay<'a>]) {
+    fn vouchers(
+        &mut self,
+        order: &OrderFact<'a>,
+        expected: &Expected<'_>,
+        items: &[u32],
+        pays: &[Pay<'a>],
+    ) {
         if items.is_empty() {
             return;
         }
         let facts = self.facts;
         let all = facts.vouchers;
-        if let Some((v, (j, by))) = items
+        let of = |vi: &u32| &all[*vi as usize];
+        let duplicate = items.iter().find_map(|vi| {
+            let (j, by) = self.flags[*vi as usize].dup?;
+            Some(rules::voucher::duplicate(of(vi), &all[j as usize], by))
+        });
+        let grace = self.settings.voucher_grace;
+        let waiting = items.iter().find_map(|vi| {
+            rules::voucher::without_payment(of(vi), !pays.is_empty(), facts.as_of, grace)
+        });
+        let ops: Vec<&str> = pays.iter().map(|p| p.op).collect();
+        let mismatch = items
             .iter()
-            .find_map(|&vi| self.flags[vi as usize].dup.map(|d| (&all[vi as usize], d)))
-        {
-            let earlier = &all[j as usize];
-            let what = match by {
-                DupBy::Image => "the same image".to_string(),
-                DupBy::OperationNumber => format!(
-                    "operation number {}",
-                    v.read.operation_number.unwrap_or_default()
-                ),
-            };
-            let detail = format!(
-                "voucher {} repeats {what} already submitted as voucher {} for order {}",
-                v.voucher_id, earlier.voucher_id, earlier.order_id
-            );
-            self.raise(order, K::DuplicateVoucher, v.read.operation_number, detail);
-        }
-        if pays.is_empty() {
-            let grace = self.settings.voucher_grace;
-            if let Some(v) = items
-                .iter()
-                .map(|&vi| &all[vi as usize])
-                .find(|v| facts.as_of - v.uploaded_at > grace)
-            {
-                let detail = format!(
-                    "voucher {} uploaded at {} and still no payment",
-                    v.voucher_id,
-                    format_lima(v.uploaded_at)
-                );
-                self.raise(order, K::VoucherWithoutPayment, None, detail);
-            }
-        }
-        if let Some((v, why)) = items
+            .find_map(|vi| rules::voucher::mismatch(expected, of(vi), &ops));
+        let unreadable = items
             .iter()
-            .map(|&vi| &all[vi as usize])
-            .filter(|v| v.read.is_readable())
-            .find_map(|v| mismatch(order, v, pays).map(|why| (v, why)))
-        {
-            let detail = format!("voucher {}: {why}", v.voucher_id);
-            self.raise(order, K::VoucherMismatch, v.read.operation_number, detail);
-        }
-        if let Some(v) = items
-            .iter()
-            .map(|&vi| &all[vi as usize])
-            .find(|v| !v.read.is_readable())
-        {
-            let missing = if v.read.cip.is_none() && v.read.operation_number.is_none() {
-                "neither a CIP nor an operation number"
-            } else {
-                "no amount"
-            };
-            let detail = format!("voucher {}: OCR found {missing}", v.voucher_id);
-            self.raise(order, K::UnreadableVoucher, v.read.operation_number, detail);
-        }
+            .find_map(|vi| rules::voucher::unreadable(of(vi)));
+        self.raise_all(order, [duplicate, waiting, mismatch, unreadable]);
     }
-}
-
-/// What a voucher read differently from its order; unread fields are never a mismatch.
-fn mismatch(order: &OrderFact<'_>, v: &VoucherFact<'_>, pays: &[Pay<'_>]) -> Option<String> {
-    let mut why = Vec::new();
-    if let Some(cip) = v.read.cip.filter(|c| *c != order.cip) {
-        why.push(format!("CIP {cip} but the order's is {}", order.cip));
-    }
-    if let Some(amount) = v.read.amount.filter(|a| *a != order.amount.amount()) {
-        why.push(format!(
-            "amount {amount} but the order's is {}",
-            order.amount.amount()
-        ));
-    }
-    if let Some(currency) = v.read.currency.filter(|c| *c != order.amount.currency()) {
-        why.push(format!(
-            "currency {currency} but the order's is {}",
-            order.amount.currency()
-        ));
-    }
-    if let Some(op) = v.read.operation_number {
-        if !pays.is_empty() && !pays.iter().any(|p| p.op == op) {
-            let mut known: Vec<&str> = pays.iter().map(|p| p.op).collect();
-            known.sort_unstable();
-            why.push(format!(
-                "operation number {op} but the payment's is {}",
-                known.join(", ")
-            ));
-        }
-    }
-    (!why.is_empty()).then(|| why.join("; "))
 }
 
 #[cfg(test)]

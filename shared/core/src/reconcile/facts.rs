@@ -208,12 +208,9 @@ impl Default for Settings {
     /// The `cuadre reconcile` defaults: 72 h lag, 2 h grace, PEN 3000 and USD 800.
     fn default() -> Self {
         Settings {
-            settlement_lag: TimeDelta::hours(72),
-            voucher_grace: TimeDelta::hours(2),
-            high_value: BTreeMap::from([
-                (Currency::Pen, Decimal::new(3000, 0)),
-                (Currency::Usd, Decimal::new(800, 0)),
-            ]),
+            settlement_lag: crate::rules::DEFAULT_SETTLEMENT_LAG,
+            voucher_grace: crate::rules::DEFAULT_VOUCHER_GRACE,
+            high_value: crate::rules::default_high_value(),
         }
     }
 }

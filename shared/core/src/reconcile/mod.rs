@@ -1,4 +1,4 @@
-//! The reconciliation engine (reconciliation.md): facts in, statuses and exceptions out.
+//! The reconciliation engine (docs/reconciliation.md): facts in, statuses and exceptions out.
 //!
 //! A pure function. The caller borrows its facts into a [`ReconcileFacts`] (slices of [`OrderFact`],
 //! [`PaymentFact`], [`SettlementFact`], [`VoucherFact`], all `Copy` views with `&str` ids) and gets an

@@ -1,20 +1,14 @@
 //! Cross-order voucher checks: reuse of an image or operation number, and forgery signals.
 //! One sweep in upload order with hash maps, so it stays linear in the number of vouchers.
 
-use std::cmp::Ordering;
 use std::collections::hash_map::Entry;
 
 use rustc_hash::FxHashMap;
 
 use super::facts::VoucherFact;
+use crate::rules::voucher::{self as rule, Reuse};
 
 pub(crate) const NONE: u32 = u32::MAX;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum DupBy {
-    Image,
-    OperationNumber,
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Tamper {
@@ -26,24 +20,11 @@ pub(crate) enum Tamper {
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct VoucherFlags {
     /// The earlier voucher of another order this one repeats.
-    pub dup: Option<(u32, DupBy)>,
+    pub dup: Option<(u32, Reuse)>,
     pub tamper: Option<Tamper>,
 }
 
-/// Upload order; the other fields only break ties so the answer never depends on input order.
-pub(crate) fn upload_order(a: &VoucherFact<'_>, b: &VoucherFact<'_>) -> Ordering {
-    a.uploaded_at
-        .cmp(&b.uploaded_at)
-        .then_with(|| a.voucher_id.cmp(b.voucher_id))
-        .then_with(|| a.order_id.cmp(b.order_id))
-        .then_with(|| a.sha256.cmp(b.sha256))
-        .then_with(|| a.read.operation_number.cmp(&b.read.operation_number))
-        .then_with(|| a.read.cip.cmp(&b.read.cip))
-        .then_with(|| a.read.amount.cmp(&b.read.amount))
-        .then_with(|| a.read.currency.cmp(&b.read.currency))
-        .then_with(|| a.perceptual_hash.cmp(&b.perceptual_hash))
-        .then_with(|| a.tampering.cmp(&b.tampering))
-}
+pub(crate) use crate::rules::voucher::upload_order;
 
 /// The first voucher seen for a key, and the first one after it that belongs to another order.
 /// Two slots are enough to answer "was this submitted earlier for an order other than mine?".
@@ -114,11 +95,11 @@ pub(crate) fn sweep(vouchers: &[VoucherFact<'_>]) -> Vec<VoucherFlags> {
         let v = &vouchers[i as usize];
         let f = &mut flags[i as usize];
         if let Some(j) = check_reuse(&mut by_image, v.sha256, i, vouchers) {
-            f.dup = Some((j, DupBy::Image));
+            f.dup = Some((j, Reuse::Image));
         }
         if let Some(op) = v.read.operation_number {
             if let Some(j) = check_reuse(&mut by_operation, op, i, vouchers) {
-                f.dup.get_or_insert((j, DupBy::OperationNumber));
+                f.dup.get_or_insert((j, Reuse::OperationNumber));
             }
         }
         if v.tampering.is_some() {
@@ -130,8 +111,9 @@ pub(crate) fn sweep(vouchers: &[VoucherFact<'_>]) -> Vec<VoucherFlags> {
                     e.insert(i);
                 }
                 Entry::Occupied(e) => {
+                    // The same perceptual hash is the engine's "alike" (the reader also weighs near ones).
                     let first = &vouchers[*e.get() as usize];
-                    if first.sha256 != v.sha256 && first.read != v.read {
+                    if rule::near_duplicate(v, first, true) {
                         f.tamper.get_or_insert(Tamper::NearDuplicate(*e.get()));
                     }
                 }

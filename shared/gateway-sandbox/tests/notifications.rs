@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use axum::http::StatusCode;
 use common::*;
-use cuadre_gateway::sandbox::{PayRequest, SandboxBuilder};
+use cuadre_gateway_sandbox::{PayRequest, SandboxBuilder};
 use cuadre_gateway::{verify_notification, Notification};
 use hmac::{Hmac, Mac};
 use rust_decimal::Decimal;
@@ -19,7 +19,7 @@ fn independent_hmac(secret: &str, body: &[u8]) -> String {
     hex::encode(mac.finalize().into_bytes())
 }
 
-async fn sandbox_notifying(url: &str) -> cuadre_gateway::sandbox::RunningSandbox {
+async fn sandbox_notifying(url: &str) -> cuadre_gateway_sandbox::RunningSandbox {
     sandbox(
         SandboxBuilder::default()
             .merchant(merchant().with_notification_url(url))

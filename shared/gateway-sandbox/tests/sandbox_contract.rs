@@ -4,7 +4,7 @@ mod common;
 
 use common::*;
 use cuadre_gateway::credentials::{date_request, hash_string};
-use cuadre_gateway::sandbox::SandboxBuilder;
+use cuadre_gateway_sandbox::SandboxBuilder;
 use serde_json::{json, Value};
 
 async fn post(url: String, body: Value) -> (u16, Value) {
@@ -276,10 +276,10 @@ async fn run_sandbox_binds_the_given_address() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     drop(listener);
-    let config = cuadre_gateway::SandboxConfig::builder()
+    let config = cuadre_gateway_sandbox::SandboxConfig::builder()
         .merchant(merchant())
         .config();
-    let task = tokio::spawn(cuadre_gateway::run_sandbox(addr, config));
+    let task = tokio::spawn(cuadre_gateway_sandbox::run_sandbox(addr, config));
     let url = format!("http://{addr}/sandbox/health");
     let mut up = false;
     for _ in 0..50 {

@@ -12,13 +12,14 @@ use cuadre_core::money::{exact_json, Currency};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::gateway::lookup_body;
-use super::{Faults, PaymentRecord, SandboxMerchant, SandboxState};
-use crate::notification::{
+use cuadre_gateway::notification::{
     sign_notification, Notification, NotificationData, EVENT_EXPIRED, EVENT_PAID, EVENT_REFUNDED,
     SIGNATURE_HEADER,
 };
-use crate::wire::CipStatus;
+use cuadre_gateway::CipStatus;
+
+use crate::gateway::lookup_body;
+use crate::{Faults, PaymentRecord, SandboxMerchant, SandboxState};
 
 /// Why a control request could not be done.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -123,7 +124,7 @@ pub struct PayOutcome {
     pub cip: String,
     pub operation_number: String,
     pub currency: Currency,
-    #[serde(serialize_with = "crate::json::serialize_decimal_number")]
+    #[serde(serialize_with = "cuadre_gateway::json::serialize_decimal_number")]
     pub amount: Decimal,
     #[serde(with = "cuadre_core::time::serde_lima")]
     pub payment_date: DateTime<Utc>,
@@ -406,7 +407,7 @@ impl SandboxState {
 }
 
 fn status_notification(
-    rec: &super::CipRecord,
+    rec: &crate::CipRecord,
     event_type: String,
     operation_number: Option<String>,
 ) -> Result<Notification, ControlError> {
@@ -526,7 +527,7 @@ pub(super) async fn notifications(State(state): State<SandboxState>) -> Response
 struct CipView {
     id_service: u32,
     #[serde(flatten)]
-    lookup: super::gateway::LookupBody,
+    lookup: crate::gateway::LookupBody,
     cip_url: String,
     user_email: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -536,7 +537,7 @@ struct CipView {
     payments: Vec<PaymentRecord>,
 }
 
-fn view(rec: &super::CipRecord, base: &str) -> CipView {
+fn view(rec: &crate::CipRecord, base: &str) -> CipView {
     CipView {
         id_service: rec.id_service,
         lookup: lookup_body(rec),

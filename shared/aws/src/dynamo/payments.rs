@@ -1,0 +1,61 @@
+//! Payments: one item per (CIP, operation number) in the CIP's partition, listed by payment time
+//! on GSI2 (see [`keys`]). Their merchant events' outbox marker is in [`outbox`](super::outbox).
+//!
+//! [`keys`]: super::keys
+
+use async_trait::async_trait;
+use cuadre_core::store::{Created, PaymentStore, StoreError};
+use cuadre_core::{Cip, OperationNumber, Payment, TenantId};
+
+use super::item::{to_item, with_keys};
+use super::keys::*;
+use super::read::Partition;
+use super::{DynamoStore, Item};
+
+pub(super) fn payment_item(payment: &Payment) -> Result<Item, StoreError> {
+    let t = &payment.tenant_id;
+    Ok(with_keys(
+        to_item(payment)?,
+        &[
+            (PK, cip_pk(t, &payment.cip)),
+            (SK, payment_sk(&payment.operation_number)),
+            (GSI2PK, payments_list(t)),
+            (
+                GSI2SK,
+                format!(
+                    "{}#{}#{}",
+                    sortable(payment.paid_at),
+                    payment.cip,
+                    payment.operation_number
+                ),
+            ),
+        ],
+    ))
+}
+
+#[async_trait]
+impl PaymentStore for DynamoStore {
+    async fn record_payment(&self, payment: &Payment) -> Result<Created<Payment>, StoreError> {
+        self.create(payment_item(payment)?, payment, "payment")
+            .await
+    }
+
+    async fn payments_for_cip(
+        &self,
+        tenant_id: &TenantId,
+        cip: &Cip,
+    ) -> Result<Vec<Payment>, StoreError> {
+        self.query_all(Partition::table(cip_pk(tenant_id, cip)).prefixed(PAYMENT_SK_PREFIX))
+            .await
+    }
+
+    async fn get_payment(
+        &self,
+        tenant_id: &TenantId,
+        cip: &Cip,
+        operation_number: &OperationNumber,
+    ) -> Result<Option<Payment>, StoreError> {
+        self.get(cip_pk(tenant_id, cip), &payment_sk(operation_number))
+            .await
+    }
+}

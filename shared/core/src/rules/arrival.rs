@@ -1,0 +1,219 @@
+//! A payment as it arrives (the gateway's notification): the payment family's rules for one
+//! payment, with the keys its exceptions are stored under. Pure: the webhook reads the facts, this
+//! decides, the webhook writes.
+//!
+//! The order's first payment is the one `order.paid` reports. Every other operation number of the
+//! CIP raises its own `DUPLICATE_PAYMENT`, all (re)stated on every arrival, so a late notification
+//! of an earlier payment still flags the one it displaces; raising is idempotent by key.
+
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+
+use super::payment;
+use super::{Breach, Expected, Paid};
+use crate::{Currency, ExceptionKey, Order, Payment};
+
+/// What is known when a payment arrives.
+#[derive(Debug, Clone, Copy)]
+pub struct PaymentFacts<'a> {
+    pub payment: &'a Payment,
+    /// The order the CIP belongs to, if any.
+    pub order: Option<&'a Order>,
+    /// Every payment recorded for the CIP, this one included (just this one when it is the payment
+    /// that moved its order to `PAID`: any other is then weighed when it arrives).
+    pub cip_payments: &'a [Payment],
+    pub high_value_thresholds: &'a BTreeMap<Currency, Decimal>,
+}
+
+/// One exception the rules raise, with its stable key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Raised {
+    pub key: ExceptionKey,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Decision {
+    /// This payment is its order's first: it is the one `order.paid` reports.
+    pub first_payment: bool,
+    pub exceptions: Vec<Raised>,
+}
+
+pub fn decide(facts: &PaymentFacts<'_>) -> Decision {
+    let p = facts.payment;
+    let raised = |b: Breach<'_>, order: Option<&Order>| Raised {
+        key: ExceptionKey {
+            kind: b.kind,
+            order_id: order.map(|o| o.order_id.clone()),
+            cip: Some(p.cip.clone()),
+            operation_number: facts
+                .cip_payments
+                .iter()
+                .chain([p])
+                .map(|q| &q.operation_number)
+                .find(|op| Some(op.as_str()) == b.operation_number)
+                .cloned()
+                .or_else(|| (order.is_none()).then(|| p.operation_number.clone())),
+        },
+        detail: b.detail,
+    };
+    let Some(order) = facts.order else {
+        let b = payment::unknown_cip(p.cip.as_str(), &[p.operation_number.as_str()], &[]);
+        return Decision {
+            first_payment: false,
+            exceptions: vec![raised(b, None)],
+        };
+    };
+    let this = Paid::from_payment(p);
+    let same_code = facts.cip_payments.iter().filter(|q| q.cip == p.cip);
+    let first = payment::first_paid(same_code.clone().map(Paid::from_payment)).unwrap_or(this);
+    let mut exceptions: Vec<Raised> = same_code
+        .filter_map(|q| payment::duplicate(p.cip.as_str(), &first, &Paid::from_payment(q)))
+        .map(|b| raised(b, Some(order)))
+        .collect();
+    let expected = Expected {
+        order_id: order.order_id.as_str(),
+        cip: order.cip.as_ref().map(|c| c.as_str()),
+        amount: order.amount,
+        expires_at: order.expires_at,
+    };
+    exceptions.extend(
+        payment::on_arrival(&expected, &this, facts.high_value_thresholds)
+            .into_iter()
+            .map(|b| raised(b, Some(order))),
+    );
+    Decision {
+        first_payment: first.operation_number == this.operation_number,
+        exceptions,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Currency;
+    use crate::{Cip, Money, OperationNumber, OrderId, OrderStatus, PaymentSource, TenantId};
+    use chrono::{DateTime, Duration, TimeZone, Utc};
+
+    fn at(h: u32, m: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 20, h, m, 0).unwrap()
+    }
+
+    fn money(a: &str, c: Currency) -> Money {
+        Money::new(a.parse().unwrap(), c).unwrap()
+    }
+
+    fn order(status: OrderStatus) -> Order {
+        Order {
+            tenant_id: TenantId::parse("t").unwrap(),
+            order_id: OrderId::parse("A-1").unwrap(),
+            cip: Some(Cip::parse("11546901").unwrap()),
+            amount: money("22.05", Currency::Pen),
+            status,
+            issued_at: at(8, 0),
+            expires_at: at(12, 0),
+            cip_url: None,
+            channel: None,
+            concept: None,
+            buyer: None,
+            pay_token: None,
+            issuing_since: None,
+            unknown_issue_attempts: 0,
+            version: 1,
+        }
+    }
+
+    fn payment(op: &str, amount: Money, paid_at: DateTime<Utc>) -> Payment {
+        Payment {
+            tenant_id: TenantId::parse("t").unwrap(),
+            cip: Cip::parse("11546901").unwrap(),
+            operation_number: OperationNumber::parse(op).unwrap(),
+            amount,
+            paid_at,
+            received_at: paid_at + Duration::seconds(3),
+            order_id: Some(OrderId::parse("A-1").unwrap()),
+            source: PaymentSource::Notification,
+            raw_ref: None,
+        }
+    }
+
+    fn kinds(d: &Decision) -> Vec<String> {
+        d.exceptions.iter().map(|e| e.key.id()).collect()
+    }
+
+    fn decide_one(order: Option<&Order>, p: &Payment, all: &[Payment]) -> Decision {
+        let thresholds = BTreeMap::from([(Currency::Pen, Decimal::from(3000))]);
+        decide(&PaymentFacts {
+            payment: p,
+            order,
+            cip_payments: all,
+            high_value_thresholds: &thresholds,
+        })
+    }
+
+    #[test]
+    fn a_clean_payment_pays_the_order_and_raises_nothing() {
+        let o = order(OrderStatus::Pending);
+        let p = payment("1253", money("22.05", Currency::Pen), at(10, 0));
+        let d = decide_one(Some(&o), &p, std::slice::from_ref(&p));
+        assert!(d.first_payment);
+        assert!(d.exceptions.is_empty(), "{d:?}");
+    }
+
+    #[test]
+    fn each_rule_on_its_own() {
+        let o = order(OrderStatus::Pending);
+        let p = payment("9", money("20.00", Currency::Pen), at(12, 1));
+        assert_eq!(
+            kinds(&decide_one(Some(&o), &p, &[])),
+            ["AMOUNT_MISMATCH.A-1", "PAID_AFTER_EXPIRY.A-1"]
+        );
+        let usd = payment("9", money("22.05", Currency::Usd), at(12, 0));
+        assert_eq!(
+            kinds(&decide_one(Some(&o), &usd, &[])),
+            ["CURRENCY_MISMATCH.A-1"],
+            "exactly at expiry is on time; amounts of two currencies are not compared"
+        );
+        let big = payment("9", money("3000", Currency::Pen), at(10, 0));
+        assert_eq!(
+            kinds(&decide_one(Some(&o), &big, &[])),
+            ["AMOUNT_MISMATCH.A-1", "HIGH_VALUE_REVIEW.A-1"]
+        );
+        let d = decide_one(None, &p, &[]);
+        assert_eq!(kinds(&d), ["UNKNOWN_CIP.11546901"]);
+        assert!(!d.first_payment);
+    }
+
+    #[test]
+    fn duplicates_follow_the_earliest_payment_whatever_arrives_first() {
+        let o = order(OrderStatus::Paid);
+        let early = payment("2", money("22.05", Currency::Pen), at(9, 0));
+        let late = payment("1", money("22.05", Currency::Pen), at(9, 30));
+        let both = [late.clone(), early.clone()];
+        let d = decide_one(Some(&o), &late, &both);
+        assert!(!d.first_payment);
+        assert_eq!(kinds(&d), ["DUPLICATE_PAYMENT.A-1.1"]);
+        // The earlier payment notified last displaces the other, and says so.
+        let d = decide_one(Some(&o), &early, &both);
+        assert!(d.first_payment);
+        assert_eq!(kinds(&d), ["DUPLICATE_PAYMENT.A-1.1"]);
+        // The same payment twice in the list is one payment.
+        assert!(
+            decide_one(Some(&o), &early, &[early.clone(), early.clone()])
+                .exceptions
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn only_an_order_whose_code_went_unrecorded_adopts_a_payment() {
+        use crate::rules::issuance::adopts_unrecorded_code;
+        let mut o = order(OrderStatus::Pending);
+        assert!(!adopts_unrecorded_code(&o));
+        o.cip = None;
+        assert!(!adopts_unrecorded_code(&o));
+        o.unknown_issue_attempts = 1;
+        assert!(adopts_unrecorded_code(&o));
+    }
+}
