@@ -66,7 +66,7 @@ const EXPECTED_EXCEPTIONS: &str = r#"{"kind":"AMOUNT_MISMATCH","order_id":"A-2",
 {"kind":"VOUCHER_WITHOUT_PAYMENT","order_id":"A-3","cip":"102","operation_number":null,"detail":"voucher v2 uploaded at 2026-11-20T09:00:00-05:00 and still no payment"}
 {"kind":"DUPLICATE_VOUCHER","order_id":"A-4","cip":"103","operation_number":null,"detail":"voucher v3 repeats the same image already submitted as voucher v2 for order A-3"}
 {"kind":"VOUCHER_WITHOUT_PAYMENT","order_id":"A-4","cip":"103","operation_number":null,"detail":"voucher v3 uploaded at 2026-11-20T10:00:00-05:00 and still no payment"}
-{"kind":"VOUCHER_MISMATCH","order_id":"A-4","cip":"103","operation_number":null,"detail":"voucher v3: CIP 102 but the order's is 103; amount 45.0 but the order's is 20.00; currency USD but the order's is PEN"}
+{"kind":"VOUCHER_MISMATCH","order_id":"A-4","cip":"103","operation_number":null,"detail":"voucher v3: CIP 102 read, the order's is 103; currency USD read, the order's is PEN"}
 {"kind":"HIGH_VALUE_REVIEW","order_id":"A-5","cip":"104","operation_number":"5","detail":"payment 5 of PEN 3000.00 is at or above the PEN 3000 review threshold: confirm before release"}
 {"kind":"MISSED_NOTIFICATION","order_id":"A-6","cip":"105","operation_number":"6","detail":"settlement S-1 shows payment 6 of PEN 10.00 at 2026-11-20T16:00:00-05:00; its notification never arrived"}
 {"kind":"UNKNOWN_CIP","order_id":null,"cip":"999","operation_number":null,"detail":"CIP 999 belongs to no order: 1 payment(s) (operation 9)"}

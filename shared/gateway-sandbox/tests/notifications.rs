@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use axum::http::StatusCode;
 use common::*;
-use cuadre_gateway_sandbox::{PayRequest, SandboxBuilder};
 use cuadre_gateway::{verify_notification, Notification};
+use cuadre_gateway_sandbox::{PayRequest, SandboxBuilder};
 use hmac::{Hmac, Mac};
 use rust_decimal::Decimal;
 use sha2::Sha256;

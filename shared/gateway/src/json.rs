@@ -63,10 +63,7 @@ pub fn decimal_number(value: Decimal) -> Box<RawValue> {
 }
 
 /// [`decimal_number`] as a serde `serialize_with`.
-pub fn serialize_decimal_number<S: Serializer>(
-    value: &Decimal,
-    s: S,
-) -> Result<S::Ok, S::Error> {
+pub fn serialize_decimal_number<S: Serializer>(value: &Decimal, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_some(&decimal_number(*value))
 }
 

@@ -7,8 +7,8 @@ use std::time::Duration;
 use chrono::Utc;
 use common::*;
 use cuadre_core::ids::Cip;
-use cuadre_gateway_sandbox::{Faults, PayRequest, SandboxBuilder, StatusChangeRequest};
 use cuadre_gateway::{CipStatus, Credentials, GatewayConfig, GatewayError};
+use cuadre_gateway_sandbox::{Faults, PayRequest, SandboxBuilder, StatusChangeRequest};
 use rust_decimal::Decimal;
 
 fn dec(s: &str) -> Decimal {

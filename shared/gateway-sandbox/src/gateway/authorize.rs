@@ -14,7 +14,9 @@ use serde::Serialize;
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
-use super::{answer, bad_value, field, invalid, object, parse_contract_time, required, Field, OK_MESSAGE};
+use super::{
+    answer, bad_value, field, invalid, object, parse_contract_time, required, Field, OK_MESSAGE,
+};
 use crate::{SandboxState, TokenRecord};
 
 pub(crate) async fn authorize(State(state): State<SandboxState>, body: Bytes) -> Response {

@@ -205,4 +205,3 @@ pub(crate) async fn delete_cip(
     drop(data);
     answer(StatusCode::OK, "100".into(), OK_MESSAGE, Some(changed))
 }
-

@@ -192,4 +192,3 @@ mod tests {
         assert!(parse_contract_time("2030-12-31T23:59:59").is_none());
     }
 }
-

@@ -57,4 +57,3 @@ pub(crate) async fn cip_page(
     drop(data);
     Html(html).into_response()
 }
-

@@ -9,8 +9,8 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use cuadre_core::ids::OrderId;
 use cuadre_core::money::{Currency, Money};
-use cuadre_gateway_sandbox::{RunningSandbox, SandboxBuilder, SandboxMerchant};
 use cuadre_gateway::{CreateCip, Credentials, GatewayClient, GatewayConfig};
+use cuadre_gateway_sandbox::{RunningSandbox, SandboxBuilder, SandboxMerchant};
 
 pub const ID_SERVICE: u32 = 1339;
 pub const ACCESS_KEY: &str = "YTQ3Mjk1YjllYjlkYTA0";
