@@ -2,9 +2,10 @@
 
 use std::sync::Arc;
 
-use cuadre_aws::{AwsContext, DynamoStore, S3Links};
+use cuadre_aws::AwsContext;
 use cuadre_lambda::config::{parsed_or, required, Env, StartError};
 
+use crate::adapters::{DynamoStore, S3Links};
 use crate::{App, Settings};
 
 impl App {

@@ -1,40 +1,12 @@
-//! The handler's dependencies, all behind traits so the same handler runs in Lambda, in the local
-//! platform and in tests.
+//! The handler's state: its dependencies, all behind the traits of [`crate::ports`] so the same
+//! handler runs in Lambda, in the local platform and in tests, and its settings.
 
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use cuadre_core::store::{
-    ApiKeyStore, ExceptionStore, IdempotencyStore, ObjectLinks, OrderStore, PayLinkStore,
-    PaymentStore, TenantStore, VoucherStore,
-};
-use cuadre_gateway::CipGateway;
 use cuadre_lambda::secrets::SecretCache;
 
-/// Everything the handler reads and writes.
-pub trait Store:
-    TenantStore
-    + ApiKeyStore
-    + OrderStore
-    + PaymentStore
-    + VoucherStore
-    + ExceptionStore
-    + IdempotencyStore
-    + PayLinkStore
-{
-}
-
-impl<T> Store for T where
-    T: TenantStore
-        + ApiKeyStore
-        + OrderStore
-        + PaymentStore
-        + VoucherStore
-        + ExceptionStore
-        + IdempotencyStore
-        + PayLinkStore
-{
-}
+use crate::ports::{CipGateway, ObjectLinks, Store};
 
 pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 

@@ -2,11 +2,11 @@
 
 use std::sync::Arc;
 
-use cuadre_aws::{AwsContext, DynamoStore, S3Links, SsmSecrets};
-use cuadre_gateway::{GatewayClient, GatewayConfig};
+use cuadre_aws::AwsContext;
 use cuadre_lambda::config::{optional, parsed_or, required, Env, StartError};
 use cuadre_lambda::secrets::SecretCache;
 
+use crate::adapters::{DynamoStore, GatewayClient, GatewayConfig, S3Links, SsmSecrets};
 use crate::{App, Settings};
 
 impl App {

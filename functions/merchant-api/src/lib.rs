@@ -10,13 +10,19 @@
 //!
 //! Authenticated by the merchant's API key (`Authorization: Bearer …`); another merchant's items
 //! are simply not found.
+//!
+//! The shape every HTTP function shares: [`app`] (state), [`ports`], [`adapters`], `start`
+//! (`App::from_env`), [`routes`] (one file per resource), and the leaf modules the routes use
+//! (`caller`, `body`), which import nothing from the routes.
 
+pub mod adapters;
 pub mod app;
-mod exceptions;
-pub mod handler;
-mod refunds;
-mod reports;
+mod body;
+mod caller;
+pub mod ports;
+pub mod routes;
 mod start;
 
-pub use app::{App, ReportFiles, Store};
-pub use handler::handle;
+pub use app::App;
+pub use ports::{ReportFiles, Store};
+pub use routes::{handle, ROUTES};

@@ -2,9 +2,10 @@
 
 use std::sync::Arc;
 
-use cuadre_aws::{AwsContext, DynamoStore, S3Links, SqsMerchantEvents};
+use cuadre_aws::AwsContext;
 use cuadre_lambda::config::{required, Env, StartError};
 
+use crate::adapters::{DynamoStore, S3Links, SqsMerchantEvents};
 use crate::App;
 
 impl App {

@@ -11,12 +11,12 @@ use std::time::Duration;
 
 use aws_lambda_events::event::eventbridge::EventBridgeEvent;
 use chrono::{TimeDelta, Utc};
+use cuadre_aws::queue::SqsJobQueue;
 use cuadre_core::store::{ExceptionStore, PaymentStore};
 use cuadre_core::{OperationNumber, OrderStatus, PaymentSource};
 use cuadre_gateway_sandbox::PayRequest;
 use cuadre_testing::local_aws;
 use reconcile_dispatch::{handle, App};
-use reconcile_worker::adapters::SqsQueue;
 use reconcile_worker::{Job, Settings};
 use support::{of_tenant, sqs_event, Harness};
 
@@ -51,7 +51,7 @@ async fn a_tick_reconciles_each_tenant_through_the_jobs_queue() {
 
     let dispatcher = App {
         tenants: h.store.clone(),
-        jobs: Arc::new(SqsQueue::new(h.sqs.clone(), jobs_url.clone())),
+        jobs: Arc::new(SqsJobQueue::new(h.sqs.clone(), jobs_url.clone())),
         page_size: 50,
         clock: Arc::new(Utc::now),
     };
@@ -170,7 +170,7 @@ async fn an_operator_run_for_one_tenant_queues_its_job_only() {
         + TimeDelta::seconds(i64::from(rand::random::<u16>() % 3600));
     let dispatcher = App {
         tenants: h.store.clone(),
-        jobs: Arc::new(SqsQueue::new(h.sqs.clone(), jobs_url.clone())),
+        jobs: Arc::new(SqsJobQueue::new(h.sqs.clone(), jobs_url.clone())),
         page_size: 50,
         clock: Arc::new(Utc::now),
     };

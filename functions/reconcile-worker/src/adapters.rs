@@ -1,11 +1,11 @@
-//! The ports on AWS: S3 for the reports bucket, SQS for the queues.
+//! The worker's own port on AWS: S3 for the reports bucket. The queues' adapters are shared
+//! ([`cuadre_aws::queue::SqsJobQueue`], [`cuadre_aws::SqsMerchantEvents`]).
 
 use async_trait::async_trait;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::ChecksumAlgorithm;
-use aws_sdk_sqs::types::{MessageAttributeValue, SendMessageBatchRequestEntry};
 
-use crate::ports::{Message, MessageQueue, ObjectInfo, ObjectStore, SinkError};
+use crate::ports::{ObjectInfo, ObjectStore, SinkError};
 
 fn s3_error<E: std::error::Error + 'static, R: std::fmt::Debug>(
     e: aws_sdk_s3::error::SdkError<E, R>,
@@ -94,63 +94,6 @@ impl ObjectStore for S3Objects {
             .send()
             .await
             .map_err(s3_error)?;
-        Ok(())
-    }
-}
-
-/// A queue on SQS; sends in batches of ten (SendMessageBatch's limit).
-#[derive(Debug, Clone)]
-pub struct SqsQueue {
-    client: aws_sdk_sqs::Client,
-    queue_url: String,
-}
-
-impl SqsQueue {
-    pub fn new(client: aws_sdk_sqs::Client, queue_url: impl Into<String>) -> Self {
-        SqsQueue {
-            client,
-            queue_url: queue_url.into(),
-        }
-    }
-}
-
-#[async_trait]
-impl MessageQueue for SqsQueue {
-    async fn send(&self, messages: &[Message]) -> Result<(), SinkError> {
-        for chunk in messages.chunks(10) {
-            let mut entries = Vec::with_capacity(chunk.len());
-            for (i, message) in chunk.iter().enumerate() {
-                let mut entry = SendMessageBatchRequestEntry::builder()
-                    .id(i.to_string())
-                    .message_body(&message.body);
-                for (name, value) in &message.attributes {
-                    let attribute = MessageAttributeValue::builder()
-                        .data_type("String")
-                        .string_value(value)
-                        .build()
-                        .map_err(|e| SinkError(e.to_string()))?;
-                    entry = entry.message_attributes(*name, attribute);
-                }
-                entries.push(entry.build().map_err(|e| SinkError(e.to_string()))?);
-            }
-            let out = self
-                .client
-                .send_message_batch()
-                .queue_url(&self.queue_url)
-                .set_entries(Some(entries))
-                .send()
-                .await
-                .map_err(|e| SinkError(aws_sdk_sqs::error::DisplayErrorContext(&e).to_string()))?;
-            if let Some(failed) = out.failed.first() {
-                return Err(SinkError(format!(
-                    "{} of {} messages refused by the queue: {} {}",
-                    out.failed.len(),
-                    chunk.len(),
-                    failed.code,
-                    failed.message.as_deref().unwrap_or("")
-                )));
-            }
-        }
         Ok(())
     }
 }

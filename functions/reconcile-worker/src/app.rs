@@ -10,7 +10,7 @@ use cuadre_core::store::{
 use cuadre_gateway::CipGateway;
 use cuadre_lambda::secrets::SecretCache;
 
-use crate::ports::{MessageQueue, ObjectStore};
+use crate::ports::{JobQueue, MerchantEventSink, ObjectStore};
 
 /// Everything the worker reads and writes in the table.
 pub trait Store:
@@ -54,8 +54,8 @@ impl Default for Settings {
             lookup_window: TimeDelta::hours(1),
             read_page: 500,
             concurrency: 1,
-            settlement_lag: TimeDelta::hours(72),
-            voucher_grace: TimeDelta::hours(2),
+            settlement_lag: cuadre_core::rules::DEFAULT_SETTLEMENT_LAG,
+            voucher_grace: cuadre_core::rules::DEFAULT_VOUCHER_GRACE,
         }
     }
 }
@@ -65,8 +65,10 @@ impl Default for Settings {
 pub struct App {
     pub store: Arc<dyn Store>,
     pub objects: Arc<dyn ObjectStore>,
-    pub jobs: Arc<dyn MessageQueue>,
-    pub events: Arc<dyn MessageQueue>,
+    /// ReconcileJobsQueue, for continuation jobs.
+    pub jobs: Arc<dyn JobQueue>,
+    /// The merchant notifications queue.
+    pub events: Arc<dyn MerchantEventSink>,
     pub gateway: Arc<dyn CipGateway>,
     pub secrets: Arc<SecretCache>,
     pub settings: Settings,

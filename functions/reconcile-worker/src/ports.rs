@@ -1,6 +1,10 @@
-//! What the worker needs besides the store ports: objects in the reports bucket and queues.
+//! What the worker needs besides the store ports: objects in the reports bucket. The queues are
+//! core's ports: [`JobQueue`] for continuation jobs, [`MerchantEventSink`] for merchant events.
 
 use async_trait::async_trait;
+
+pub use cuadre_core::events::{EventSinkError, MerchantEventSink};
+pub use cuadre_core::jobs::{JobQueue, JobQueueError};
 
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{0}")]
@@ -25,41 +29,4 @@ pub trait ObjectStore: Send + Sync {
     ) -> Result<(Vec<ObjectInfo>, Option<String>), SinkError>;
     async fn get(&self, key: &str) -> Result<Vec<u8>, SinkError>;
     async fn put(&self, key: &str, body: Vec<u8>, content_type: &str) -> Result<(), SinkError>;
-}
-
-/// One message: its body and string attributes (for filters and logs).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Message {
-    pub body: String,
-    pub attributes: Vec<(&'static str, String)>,
-}
-
-impl Message {
-    /// A merchant event as the notifications queue carries it (as gateway-webhook sends them).
-    pub fn event(event: &cuadre_core::events::MerchantEvent) -> Message {
-        Message {
-            body: serde_json::to_string(event).expect("an event serialises"),
-            attributes: vec![
-                ("tenant_id", event.tenant_id.to_string()),
-                ("event_type", event.event_type.as_str().to_string()),
-                ("event_id", event.event_id.clone()),
-            ],
-        }
-    }
-
-    /// A reconcile job.
-    pub fn job(job: &crate::job::Job) -> Message {
-        Message {
-            body: job.to_body(),
-            attributes: vec![("tenant_id", job.tenant_id.to_string())],
-        }
-    }
-}
-
-/// A queue (the jobs queue, the merchant notifications queue).
-#[async_trait]
-pub trait MessageQueue: Send + Sync {
-    /// Sends every message or fails (a failure means the caller sends all again; receivers
-    /// de-duplicate events by `event_id`).
-    async fn send(&self, messages: &[Message]) -> Result<(), SinkError>;
 }

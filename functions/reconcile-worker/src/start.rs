@@ -3,12 +3,13 @@
 use std::sync::Arc;
 
 use chrono::TimeDelta;
-use cuadre_aws::{AwsContext, DynamoStore, SsmSecrets};
+use cuadre_aws::queue::SqsJobQueue;
+use cuadre_aws::{AwsContext, DynamoStore, SqsMerchantEvents, SsmSecrets};
 use cuadre_gateway::{GatewayClient, GatewayConfig};
 use cuadre_lambda::config::{parsed_or, required, Env, StartError};
 use cuadre_lambda::secrets::SecretCache;
 
-use crate::adapters::{S3Objects, SqsQueue};
+use crate::adapters::S3Objects;
 use crate::{App, Settings};
 
 impl App {
@@ -24,12 +25,20 @@ impl App {
             lookup_window: TimeDelta::minutes(parsed_or(
                 env,
                 "RECONCILE_LOOKUP_WINDOW_MINUTES",
-                60,
+                defaults.lookup_window.num_minutes(),
             )?),
             read_page: parsed_or(env, "RECONCILE_READ_PAGE", defaults.read_page)?,
             concurrency: parsed_or(env, "RECONCILE_CONCURRENCY", defaults.concurrency)?,
-            settlement_lag: TimeDelta::hours(parsed_or(env, "SETTLEMENT_LAG_HOURS", 72)?),
-            voucher_grace: TimeDelta::minutes(parsed_or(env, "VOUCHER_GRACE_MINUTES", 120)?),
+            settlement_lag: TimeDelta::hours(parsed_or(
+                env,
+                "SETTLEMENT_LAG_HOURS",
+                defaults.settlement_lag.num_hours(),
+            )?),
+            voucher_grace: TimeDelta::minutes(parsed_or(
+                env,
+                "VOUCHER_GRACE_MINUTES",
+                defaults.voucher_grace.num_minutes(),
+            )?),
         };
         let gateway = GatewayClient::new(GatewayConfig::new(gateway_url))
             .map_err(|e| StartError::Init(e.to_string()))?;
@@ -40,8 +49,8 @@ impl App {
                 table,
             )),
             objects: Arc::new(S3Objects::new(aws.s3(), bucket)),
-            jobs: Arc::new(SqsQueue::new(sqs.clone(), jobs_url)),
-            events: Arc::new(SqsQueue::new(sqs, events_url)),
+            jobs: Arc::new(SqsJobQueue::new(sqs.clone(), jobs_url)),
+            events: Arc::new(SqsMerchantEvents::new(sqs, events_url)),
             gateway: Arc::new(gateway),
             secrets: Arc::new(SecretCache::new(Arc::new(SsmSecrets::new(
                 aws_sdk_ssm::Client::new(&aws.sdk),

@@ -541,6 +541,10 @@ mod tests {
         assert!(matches!(req.body(), Body::Text(_)));
         assert_eq!(req.path_parameters().first("token"), Some("t0k"));
         assert_eq!(req.query_string_parameters().all("x"), Some(vec!["1", "2"]));
+        // The function learns its route from the route key, as behind API Gateway.
+        let route = buyer_page::ROUTES.find(&req).unwrap();
+        assert_eq!(route.key, "POST /pay/{token}/uploads");
+        assert_eq!(route.param("token"), Some("t0k"));
 
         let mut headers = HeaderMap::new();
         headers.insert("content-type", HeaderValue::from_static("image/jpeg"));
@@ -559,5 +563,38 @@ mod tests {
         let req = lambda_http::request::from_str(&event.to_string()).unwrap();
         assert_eq!(req.body().as_ref(), &[0xff, 0xd8, 0x00]);
         assert_eq!(req.uri().to_string(), "http://127.0.0.1:9/raw");
+    }
+
+    #[test]
+    fn handlers_get_the_template_routes_parameters_decoded() {
+        let mut table = RouteTable::default();
+        let s = Duration::from_secs(1);
+        for key in issue_code::ROUTES.0 {
+            let (method, path) = key.split_once(' ').unwrap();
+            let route = HttpRoute {
+                event: "E".into(),
+                method: Some(method.into()),
+                path: Some(path.into()),
+            };
+            table.add("issue-code", "IssueCodeFunction", route, s);
+        }
+        let (route, params) = table
+            .find(&Method::DELETE, "/v1/payment-codes/ord%2F1")
+            .unwrap();
+        let event = api_gateway_event(
+            &Method::DELETE,
+            "/v1/payment-codes/ord%2F1",
+            None,
+            &HeaderMap::new(),
+            b"",
+            &route.route.route_key(),
+            &params,
+            "127.0.0.1",
+            8080,
+        );
+        let req = lambda_http::request::from_str(&event.to_string()).unwrap();
+        let found = issue_code::ROUTES.find(&req).unwrap();
+        assert_eq!(found.key, "DELETE /v1/payment-codes/{order_id}");
+        assert_eq!(found.param("order_id"), Some("ord/1"));
     }
 }

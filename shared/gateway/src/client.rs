@@ -289,11 +289,11 @@ impl GatewayClient {
             )
             .await;
         let (status, envelope) = result.inspect_err(|e| {
-            tracing::warn!(id_service = credentials.id_service, transaction_code = %request.transaction_code, error = %e, "CIP creation failed");
+            tracing::warn!(id_service = credentials.id_service, order_id = %request.transaction_code, error = %e, "CIP creation failed");
         })?;
         let issued: wire::IssuedCipWire = wire::data_as(status, &envelope)?;
         let issued = IssuedCip::from(issued);
-        tracing::info!(id_service = credentials.id_service, transaction_code = %request.transaction_code, cip = %issued.cip, "CIP created");
+        tracing::info!(id_service = credentials.id_service, order_id = %request.transaction_code, cip = %issued.cip, "CIP created");
         Ok(issued)
     }
 

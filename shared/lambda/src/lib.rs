@@ -1,6 +1,7 @@
 //! What every cuadre Lambda function shares.
 
 pub mod config;
+pub mod http;
 pub mod problem;
 pub mod secrets;
 pub mod sqs;

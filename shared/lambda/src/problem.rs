@@ -1,7 +1,9 @@
 //! HTTP errors as RFC 9457 `application/problem+json`: a status and a body that says what was
 //! wrong with the request, never internal details.
 
-use lambda_http::http::{header, StatusCode};
+use cuadre_core::store::StoreError;
+use cuadre_core::tenants::AuthError;
+use lambda_http::http::{header, Method, StatusCode};
 use lambda_http::{Body, Response};
 use serde::Serialize;
 
@@ -98,6 +100,15 @@ impl Problem {
         Problem::new(StatusCode::CONFLICT, "conflict", "Conflict", detail)
     }
 
+    pub fn method_not_allowed(method: &Method) -> Self {
+        Problem::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method-not-allowed",
+            "Method not allowed",
+            format!("{method} is not supported here"),
+        )
+    }
+
     pub fn payload_too_large(limit: usize) -> Self {
         Problem::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -145,6 +156,48 @@ impl Problem {
     }
 }
 
+impl Problem {
+    /// A storage failure as the client sees it; `item` names what a lost conditional write was
+    /// about ("the order changed while this request ran"). The cause goes to the logs.
+    pub fn from_store(error: StoreError, item: &str) -> Self {
+        match error {
+            StoreError::Conflict(_) => Problem::conflict(format!(
+                "the {item} changed while this request ran; read it again and retry"
+            ))
+            .retryable(),
+            StoreError::IllegalTransition(t) => Problem::conflict(t.to_string()),
+            StoreError::BadPageToken => {
+                Problem::bad_request("the page token is not valid for this listing")
+            }
+            StoreError::Unavailable(cause) => {
+                tracing::error!(cause, "storage unavailable");
+                Problem::unavailable("storage is not answering; retry the same request")
+            }
+            other => {
+                tracing::error!(error = %other, "store failure");
+                Problem::internal()
+            }
+        }
+    }
+}
+
+/// [`Problem::from_store`] about "the item".
+impl From<StoreError> for Problem {
+    fn from(error: StoreError) -> Self {
+        Problem::from_store(error, "item")
+    }
+}
+
+/// A missing, invalid or revoked API key is a 401; a storage failure behind it is that failure.
+impl From<AuthError> for Problem {
+    fn from(error: AuthError) -> Self {
+        match error {
+            AuthError::Store(e) => e.into(),
+            other => Problem::unauthorized(other.to_string()),
+        }
+    }
+}
+
 /// A JSON response with a status.
 pub fn json_response<T: Serialize>(status: StatusCode, value: &T) -> Response<Body> {
     match serde_json::to_string(value) {
@@ -187,5 +240,28 @@ mod tests {
             .as_str()
             .unwrap()
             .contains("amount: must be greater than zero"));
+    }
+
+    #[test]
+    fn store_failures_say_what_the_client_can_do() {
+        let p = Problem::from_store(StoreError::Conflict("v2".into()), "order");
+        assert_eq!(p.status, 409);
+        assert!(p.retryable);
+        assert_eq!(
+            p.detail,
+            "the order changed while this request ran; read it again and retry"
+        );
+        assert_eq!(Problem::from(StoreError::BadPageToken).status, 400);
+        let p = Problem::from(StoreError::Unavailable("throttled".into()));
+        assert_eq!((p.status, p.retryable), (503, true));
+        assert!(!p.detail.contains("throttled"), "causes stay in the logs");
+        let p = Problem::from(StoreError::Corrupt("secret detail".into()));
+        assert_eq!(p.status, 500);
+        assert!(!p.detail.contains("secret"));
+        assert_eq!(Problem::from(AuthError::Revoked).status, 401);
+        assert_eq!(
+            Problem::from(AuthError::Store(StoreError::Unavailable("x".into()))).status,
+            503
+        );
     }
 }

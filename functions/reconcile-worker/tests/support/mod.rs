@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use aws_lambda_events::event::sqs::SqsEvent;
 use chrono::{DateTime, TimeDelta, Utc};
-use cuadre_aws::{DynamoStore, SsmSecrets};
+use cuadre_aws::queue::SqsJobQueue;
+use cuadre_aws::{DynamoStore, SqsMerchantEvents, SsmSecrets};
 use cuadre_core::store::OrderStore;
 use cuadre_core::tenants::{provision, NewTenant, TenantRandomness};
 use cuadre_core::{Cip, Currency, Money, Order, OrderId, OrderStatus, Ruc, TenantId};
@@ -15,7 +16,7 @@ use cuadre_gateway::{CreateCip, Credentials, GatewayClient, GatewayConfig};
 use cuadre_gateway_sandbox::{RunningSandbox, SandboxBuilder, SandboxMerchant};
 use cuadre_lambda::secrets::SecretCache;
 use cuadre_testing::{local_aws, unique_tenant};
-use reconcile_worker::adapters::{S3Objects, SqsQueue};
+use reconcile_worker::adapters::S3Objects;
 use reconcile_worker::{App, Settings};
 
 pub const ACCESS_KEY: &str = "YTQ3Mjk1YjllYjlkYTA0";
@@ -93,8 +94,8 @@ impl Harness {
         App {
             store: self.store.clone(),
             objects: Arc::new(S3Objects::new(self.s3.clone(), self.bucket.clone())),
-            jobs: Arc::new(SqsQueue::new(self.sqs.clone(), jobs_url)),
-            events: Arc::new(SqsQueue::new(self.sqs.clone(), events_url)),
+            jobs: Arc::new(SqsJobQueue::new(self.sqs.clone(), jobs_url)),
+            events: Arc::new(SqsMerchantEvents::new(self.sqs.clone(), events_url)),
             gateway: Arc::new(self.gateway.clone()),
             secrets: self.secrets.clone(),
             settings,

@@ -8,7 +8,7 @@ use lambda_http::{Body, Response};
 use serde_json::json;
 
 use crate::app::App;
-use crate::handler::{store_problem, Caller};
+use crate::caller::Caller;
 
 /// How long a report download link works.
 pub const REPORT_LINK_SECS: u64 = 300;
@@ -44,7 +44,7 @@ pub(crate) async fn day(app: &App, caller: &Caller, date: &str) -> Result<Respon
         .reports
         .list_objects(&prefix, MAX_FILES)
         .await
-        .map_err(store_problem)?;
+        .map_err(Problem::from)?;
     let files: Vec<_> = objects
         .into_iter()
         .filter_map(|o| {
@@ -64,7 +64,7 @@ pub(crate) async fn day(app: &App, caller: &Caller, date: &str) -> Result<Respon
             .reports
             .presign_download(&object.key, REPORT_LINK_SECS)
             .await
-            .map_err(store_problem)?;
+            .map_err(Problem::from)?;
         views.push(json!({
             "name": name,
             "size": object.size,

@@ -6,6 +6,7 @@ use cuadre_core::money::exact_json::decimal_from_raw;
 use cuadre_core::refund::{check_refundable, Refund, RefundLimitError, RefundStatus};
 use cuadre_core::store::StoreError;
 use cuadre_core::{Currency, Money, Order, OrderId, OrderStatus};
+use cuadre_lambda::http::to_json;
 use cuadre_lambda::problem::{json_response, FieldError, Problem};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Response};
@@ -15,7 +16,8 @@ use serde_json::json;
 use serde_json::value::RawValue;
 
 use crate::app::App;
-use crate::handler::{optional_text, parse_body, store_problem, Caller};
+use crate::body::{optional_text, parse_body};
+use crate::caller::Caller;
 
 const MAX_REASON: usize = 500;
 const MAX_NOTE: usize = 2000;
@@ -64,7 +66,7 @@ async fn load_order(app: &App, caller: &Caller, order_id: &OrderId) -> Result<Or
     app.store
         .get_order(&caller.tenant.tenant_id, order_id)
         .await
-        .map_err(store_problem)?
+        .map_err(Problem::from)?
         .ok_or_else(|| Problem::not_found(format!("no order {order_id}")))
 }
 
@@ -138,7 +140,7 @@ async fn paid_amount(app: &App, order: &Order) -> Result<Money, Problem> {
             .store
             .payments_for_cip(&order.tenant_id, cip)
             .await
-            .map_err(store_problem)?,
+            .map_err(Problem::from)?,
         None => Vec::new(),
     };
     let total: Decimal = payments
@@ -189,7 +191,7 @@ pub(crate) async fn create(
             .store
             .refunds_for_order(&order.tenant_id, &order.order_id)
             .await
-            .map_err(store_problem)?;
+            .map_err(Problem::from)?;
         check_refundable(amount, paid, &existing).map_err(|e| match e {
             RefundLimitError::AboveRefundable { .. } => Problem::validation(vec![FieldError::new(
                 "amount",
@@ -210,12 +212,12 @@ pub(crate) async fn create(
         );
         match app.store.request_refund(&order, &refund).await {
             Ok(_) => {
-                tracing::info!(tenant = %order.tenant_id, order = %order.order_id, refund = %refund.refund_id, "refund requested");
+                tracing::info!(tenant_id = %order.tenant_id, order_id = %order.order_id, refund_id = %refund.refund_id, "refund requested");
                 return Ok(json_response(StatusCode::CREATED, &view(&refund)));
             }
             // The order (or its refunds) changed meanwhile: read them again and check again.
             Err(StoreError::Conflict(_)) => continue,
-            Err(e) => return Err(store_problem(e)),
+            Err(e) => return Err(e.into()),
         }
     }
     Err(busy())
@@ -235,7 +237,7 @@ pub(crate) async fn list(
         .store
         .refunds_for_order(&order.tenant_id, &order.order_id)
         .await
-        .map_err(store_problem)?;
+        .map_err(Problem::from)?;
     refunds.sort_by(|a, b| (a.requested_at, &a.refund_id).cmp(&(b.requested_at, &b.refund_id)));
     Ok(json_response(
         StatusCode::OK,
@@ -294,7 +296,7 @@ pub(crate) async fn update(
             .store
             .get_refund(t, order_id, refund_id)
             .await
-            .map_err(store_problem)?
+            .map_err(Problem::from)?
             .ok_or_else(|| Problem::not_found(format!("no refund {refund_id:?} for this order")))?;
         let next = current
             .moved_to(to, note.clone(), app.now())
@@ -318,15 +320,14 @@ pub(crate) async fn update(
         };
         match written {
             Ok((refund, order_status)) => {
-                tracing::info!(tenant = %t, order = %order_id, refund = %refund.refund_id, status = %refund.status, "refund moved");
-                let mut body =
-                    serde_json::to_value(view(&refund)).map_err(|_| Problem::internal())?;
+                tracing::info!(tenant_id = %t, order_id = %order_id, refund_id = %refund.refund_id, status = %refund.status, "refund moved");
+                let mut body = to_json(&view(&refund))?;
                 body["order_status"] = json!(order_status);
                 return Ok(json_response(StatusCode::OK, &body));
             }
             // The refund or the order changed meanwhile: read both again and decide again.
             Err(StoreError::Conflict(_)) => continue,
-            Err(e) => return Err(store_problem(e)),
+            Err(e) => return Err(e.into()),
         }
     }
     Err(busy())

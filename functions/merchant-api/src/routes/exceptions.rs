@@ -1,19 +1,18 @@
 //! `GET /v1/exceptions`, `POST /v1/exceptions/{id}/acknowledge`, `POST /v1/exceptions/{id}/resolve`.
 
-use chrono::{DateTime, Utc};
-use cuadre_core::events::{EventType, MerchantEvent};
+use cuadre_core::events::{ExceptionData, MerchantEvent};
 use cuadre_core::exception::ExceptionStatusError;
 use cuadre_core::{ExceptionKind, ExceptionRecord, ExceptionStatus};
 use cuadre_lambda::problem::{json_response, FieldError, Problem};
+use lambda_http::aws_lambda_events::query_map::QueryMap;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Response};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::json;
 
 use crate::app::App;
-use crate::handler::{
-    optional_text, parse_body, percent_decode_with, store_problem, to_json, Caller,
-};
+use crate::body::{optional_text, parse_body};
+use crate::caller::Caller;
 
 pub const DEFAULT_LIMIT: i32 = 50;
 pub const MAX_LIMIT: i32 = 200;
@@ -29,59 +28,52 @@ pub(crate) struct ListQuery {
     pub page: Option<String>,
 }
 
-/// Reads the query string: unknown values are 422 naming the parameter; unknown parameters are ignored.
-pub(crate) fn parse_query(query: Option<&str>) -> Result<ListQuery, Problem> {
+/// Reads the query parameters: unknown values are 422 naming the parameter; unknown parameters
+/// are ignored; one of ours given twice is a 400.
+pub(crate) fn parse_query(query: &QueryMap) -> Result<ListQuery, Problem> {
     let mut out = ListQuery {
         status: None,
         kind: None,
         limit: DEFAULT_LIMIT,
         page: None,
     };
-    let mut errors = Vec::new();
-    let mut seen = Vec::new();
-    for pair in query.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
-        let (name, raw) = pair.split_once('=').unwrap_or((pair, ""));
-        let name = percent_decode_with(name, true).unwrap_or_default();
-        let Some(value) = percent_decode_with(raw, true) else {
+    for name in ["status", "kind", "limit", "page"] {
+        if query.all(name).is_some_and(|values| values.len() > 1) {
             return Err(Problem::bad_request(format!(
-                "query parameter {name} is not percent-encoded UTF-8"
+                "query parameter {name} is given more than once"
             )));
-        };
-        if matches!(name.as_str(), "status" | "kind" | "limit" | "page") {
-            if seen.contains(&name) {
-                return Err(Problem::bad_request(format!(
-                    "query parameter {name} is given more than once"
-                )));
-            }
-            seen.push(name.clone());
-        }
-        let value = value.trim();
-        match name.as_str() {
-            "status" if !value.is_empty() => match value.parse::<ExceptionStatus>() {
-                Ok(s) => out.status = Some(s),
-                Err(_) => errors.push(FieldError::new(
-                    "status",
-                    format!("{value:?} is not one of OPEN, ACKNOWLEDGED, RESOLVED"),
-                )),
-            },
-            "kind" if !value.is_empty() => match value.parse::<ExceptionKind>() {
-                Ok(k) => out.kind = Some(k),
-                Err(_) => errors.push(FieldError::new(
-                    "kind",
-                    format!("{value:?} is not an exception kind (e.g. AMOUNT_MISMATCH)"),
-                )),
-            },
-            "limit" if !value.is_empty() => match value.parse::<i32>() {
-                Ok(n) if (1..=MAX_LIMIT).contains(&n) => out.limit = n,
-                _ => errors.push(FieldError::new(
-                    "limit",
-                    format!("must be a whole number from 1 to {MAX_LIMIT}"),
-                )),
-            },
-            "page" if !value.is_empty() => out.page = Some(value.to_string()),
-            _ => {}
         }
     }
+    let value = |name: &str| query.first(name).map(str::trim).filter(|v| !v.is_empty());
+    let mut errors = Vec::new();
+    if let Some(value) = value("status") {
+        match value.parse::<ExceptionStatus>() {
+            Ok(s) => out.status = Some(s),
+            Err(_) => errors.push(FieldError::new(
+                "status",
+                format!("{value:?} is not one of OPEN, ACKNOWLEDGED, RESOLVED"),
+            )),
+        }
+    }
+    if let Some(value) = value("kind") {
+        match value.parse::<ExceptionKind>() {
+            Ok(k) => out.kind = Some(k),
+            Err(_) => errors.push(FieldError::new(
+                "kind",
+                format!("{value:?} is not an exception kind (e.g. AMOUNT_MISMATCH)"),
+            )),
+        }
+    }
+    if let Some(value) = value("limit") {
+        match value.parse::<i32>() {
+            Ok(n) if (1..=MAX_LIMIT).contains(&n) => out.limit = n,
+            _ => errors.push(FieldError::new(
+                "limit",
+                format!("must be a whole number from 1 to {MAX_LIMIT}"),
+            )),
+        }
+    }
+    out.page = value("page").map(str::to_string);
     if errors.is_empty() {
         Ok(out)
     } else {
@@ -89,60 +81,19 @@ pub(crate) fn parse_query(query: Option<&str>) -> Result<ListQuery, Problem> {
     }
 }
 
-/// An exception as the merchant sees it.
-#[derive(Debug, Serialize)]
-struct ExceptionView<'a> {
-    exception_id: &'a str,
-    kind: ExceptionKind,
-    status: ExceptionStatus,
-    order_id: Option<&'a str>,
-    cip: Option<&'a str>,
-    operation_number: Option<&'a str>,
-    detail: &'a str,
-    #[serde(with = "cuadre_core::time::serde_lima")]
-    opened_at: DateTime<Utc>,
-    acknowledged_by: Option<&'a str>,
-    #[serde(with = "cuadre_core::time::serde_lima::option")]
-    acknowledged_at: Option<DateTime<Utc>>,
-    acknowledged_note: Option<&'a str>,
-    resolved_by: Option<&'a str>,
-    #[serde(with = "cuadre_core::time::serde_lima::option")]
-    resolved_at: Option<DateTime<Utc>>,
-    note: Option<&'a str>,
-}
-
-fn view(r: &ExceptionRecord) -> ExceptionView<'_> {
-    ExceptionView {
-        exception_id: &r.exception_id,
-        kind: r.kind,
-        status: r.status,
-        order_id: r.order_id.as_ref().map(|o| o.as_str()),
-        cip: r.cip.as_ref().map(|c| c.as_str()),
-        operation_number: r.operation_number.as_ref().map(|o| o.as_str()),
-        detail: &r.detail,
-        opened_at: r.opened_at,
-        acknowledged_by: r.acknowledged_by.as_deref(),
-        acknowledged_at: r.acknowledged_at,
-        acknowledged_note: r.acknowledged_note.as_deref(),
-        resolved_by: r.resolved_by.as_deref(),
-        resolved_at: r.resolved_at,
-        note: r.note.as_deref(),
-    }
-}
-
 pub(crate) async fn list(
     app: &App,
     caller: &Caller,
-    query: Option<&str>,
+    query: &QueryMap,
 ) -> Result<Response<Body>, Problem> {
     let q = parse_query(query)?;
     let (records, next) = app
         .store
         .list_exceptions_filtered(&caller.tenant.tenant_id, q.status, q.kind, q.page, q.limit)
         .await
-        .map_err(store_problem)?;
+        .map_err(Problem::from)?;
     let body = json!({
-        "exceptions": records.iter().map(view).collect::<Vec<_>>(),
+        "exceptions": records.iter().map(ExceptionData::of).collect::<Vec<_>>(),
         "next_page": next,
     });
     Ok(json_response(StatusCode::OK, &body))
@@ -160,7 +111,7 @@ async fn load(app: &App, caller: &Caller, id: &str) -> Result<ExceptionRecord, P
     app.store
         .get_exception(&caller.tenant.tenant_id, id)
         .await
-        .map_err(store_problem)?
+        .map_err(Problem::from)?
         .ok_or_else(|| Problem::not_found(format!("no exception {id:?}")))
 }
 
@@ -181,7 +132,7 @@ async fn change(
     app.store
         .update_exception(&current, &next)
         .await
-        .map_err(store_problem)
+        .map_err(Problem::from)
 }
 
 pub(crate) async fn acknowledge(
@@ -202,8 +153,8 @@ pub(crate) async fn acknowledge(
         current.acknowledge(by, note, app.now())
     })
     .await?;
-    tracing::info!(tenant = %caller.tenant.tenant_id, exception = %stored.exception_id, "exception acknowledged");
-    Ok(json_response(StatusCode::OK, &view(&stored)))
+    tracing::info!(tenant_id = %caller.tenant.tenant_id, exception_id = %stored.exception_id, "exception acknowledged");
+    Ok(json_response(StatusCode::OK, &ExceptionData::of(&stored)))
 }
 
 pub(crate) async fn resolve(
@@ -230,21 +181,14 @@ pub(crate) async fn resolve(
         current.resolve(by, note, app.now())
     })
     .await?;
-    tracing::info!(tenant = %caller.tenant.tenant_id, exception = %stored.exception_id, "exception resolved");
+    tracing::info!(tenant_id = %caller.tenant.tenant_id, exception_id = %stored.exception_id, "exception resolved");
     // The exception is resolved for good; its event carries a stable id (the exception's), so a
     // receiver de-duplicates a repeated delivery.
-    let data = to_json(&view(&stored))?;
-    let event = MerchantEvent::new(
-        EventType::ExceptionResolved,
-        stored.tenant_id.clone(),
-        &stored.exception_id,
-        stored.resolved_at.unwrap_or_else(|| app.now()),
-        data,
-    );
+    let event = MerchantEvent::exception_resolved(&stored);
     if let Err(e) = app.events.send(std::slice::from_ref(&event)).await {
         tracing::error!(
-            tenant = %stored.tenant_id,
-            exception = %stored.exception_id,
+            tenant_id = %stored.tenant_id,
+            exception_id = %stored.exception_id,
             event_id = %event.event_id,
             error = %e,
             "exception resolved but its exception.resolved event was not queued"
@@ -257,19 +201,23 @@ pub(crate) async fn resolve(
              and an operator has been alerted through the logs",
         ));
     }
-    Ok(json_response(StatusCode::OK, &view(&stored)))
+    Ok(json_response(StatusCode::OK, &ExceptionData::of(&stored)))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn parse(query: &str) -> Result<ListQuery, Problem> {
+        parse_query(&query.parse().unwrap())
+    }
+
     #[test]
     fn query_defaults_filters_and_errors_name_the_parameter() {
-        let q = parse_query(None).unwrap();
+        let q = parse_query(&QueryMap::default()).unwrap();
         assert_eq!(q.limit, DEFAULT_LIMIT);
         assert_eq!(q.status, None);
-        let q = parse_query(Some("status=OPEN&kind=AMOUNT_MISMATCH&limit=200&page=abc")).unwrap();
+        let q = parse("status=OPEN&kind=AMOUNT_MISMATCH&limit=200&page=abc").unwrap();
         assert_eq!(q.status, Some(ExceptionStatus::Open));
         assert_eq!(q.kind, Some(ExceptionKind::AmountMismatch));
         assert_eq!(q.limit, 200);
@@ -281,13 +229,10 @@ mod tests {
             ("limit=201", "limit"),
             ("limit=ten", "limit"),
         ] {
-            let p = parse_query(Some(query)).unwrap_err();
+            let p = parse(query).unwrap_err();
             assert_eq!(p.status, 422, "{query}");
             assert_eq!(p.errors[0].field, field, "{query}");
         }
-        assert_eq!(
-            parse_query(Some("limit=1&limit=2")).unwrap_err().status,
-            400
-        );
+        assert_eq!(parse("limit=1&limit=2").unwrap_err().status, 400);
     }
 }

@@ -1,0 +1,36 @@
+//! The handler's state: its dependencies, behind the traits of [`crate::ports`] so the same
+//! handler runs in Lambda, in the local platform and in tests, and its settings.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use crate::ports::{ObjectLinks, Store};
+
+pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Uploads one pay link may ask for (a buyer retrying a blurry photo, not a flood).
+    pub max_uploads_per_code: u32,
+    /// How long an upload link stays valid (S3 enforces it; at most 15 minutes).
+    pub upload_link_secs: u64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            max_uploads_per_code: 5,
+            upload_link_secs: 600,
+        }
+    }
+}
+
+/// Cheap to clone: built once per container.
+#[derive(Clone)]
+pub struct App {
+    pub store: Arc<dyn Store>,
+    pub links: Arc<dyn ObjectLinks>,
+    pub settings: Settings,
+    pub clock: Clock,
+}

@@ -1,0 +1,58 @@
+//! The payment code as the merchant sees it, and the base of the buyer links in it.
+
+use chrono::{DateTime, Utc};
+use cuadre_core::{Order, OrderStatus};
+use lambda_http::http::HeaderMap;
+use serde::Serialize;
+
+use crate::app::App;
+
+/// The code as the merchant sees it.
+#[derive(Debug, Serialize)]
+pub(crate) struct CodeView {
+    order_id: String,
+    cip: Option<String>,
+    cip_url: Option<String>,
+    amount: String,
+    currency: String,
+    #[serde(with = "cuadre_core::time::serde_lima")]
+    expires_at: DateTime<Utc>,
+    status: OrderStatus,
+    pay_url: Option<String>,
+    channel: Option<String>,
+    concept: Option<String>,
+    #[serde(with = "cuadre_core::time::serde_lima")]
+    issued_at: DateTime<Utc>,
+}
+
+pub(crate) fn view(order: &Order, base: &str) -> CodeView {
+    CodeView {
+        order_id: order.order_id.to_string(),
+        cip: order.cip.as_ref().map(ToString::to_string),
+        cip_url: order.cip_url.clone(),
+        amount: order.amount.amount_string(),
+        currency: order.amount.currency().to_string(),
+        expires_at: order.expires_at,
+        status: order.status,
+        pay_url: order.pay_token.as_ref().map(|t| format!("{base}/pay/{t}")),
+        channel: order.channel.clone(),
+        concept: order.concept.clone(),
+        issued_at: order.issued_at,
+    }
+}
+
+/// Where buyer links point: the configured base, else the request's own host.
+pub(crate) fn public_base(app: &App, headers: &HeaderMap) -> String {
+    if let Some(base) = &app.settings.public_base_url {
+        return base.trim_end_matches('/').to_string();
+    }
+    let host = headers
+        .get("host")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("localhost");
+    let proto = headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("https");
+    format!("{proto}://{host}")
+}

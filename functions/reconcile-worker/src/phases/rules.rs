@@ -1,0 +1,106 @@
+//! Phase 4, reconcile: the engine over every fact of the tenant. New exceptions are stored (by
+//! their stable id: a re-run adds nothing and reopens nothing) and announced (`exception.opened`);
+//! the derived `SETTLED`/`PAID`/`EXPIRED` statuses are written conditionally; then the day's
+//! report (see [`super::report`]).
+
+use std::collections::HashSet;
+
+use cuadre_core::reconcile::{
+    reconcile, OrderFact, PaymentFact, ReconcileFacts, SettlementLine, VoucherFact,
+};
+use cuadre_core::{ExceptionRecord, Order, OrderStatus, Payment, Tenant};
+
+use super::Run;
+use crate::app::App;
+use crate::handler::JobError;
+
+impl Run<'_> {
+    pub(crate) async fn reconcile(&mut self) -> Result<(), JobError> {
+        let app: &App = self.app;
+        let tenant: &Tenant = self.tenant;
+        let store = &app.store;
+        let t = &tenant.tenant_id;
+        let n = self.app.settings.read_page;
+        macro_rules! read_all {
+            ($method:ident) => {{
+                let mut out = Vec::new();
+                let mut page: Option<String> = None;
+                loop {
+                    let (items, next) = store.$method(t, page.take(), n).await?;
+                    out.extend(items);
+                    match next {
+                        Some(token) => page = Some(token),
+                        None => break out,
+                    }
+                }
+            }};
+        }
+        let orders: Vec<Order> = read_all!(list_orders);
+        let payments: Vec<Payment> = read_all!(list_payments);
+        let lines: Vec<SettlementLine> = read_all!(list_settlement_lines);
+        let vouchers: Vec<cuadre_core::Voucher> = read_all!(list_vouchers);
+        let mut known = HashSet::new();
+        let mut page = None;
+        loop {
+            let (records, next) = store.list_exceptions(t, None, page.take(), n).await?;
+            known.extend(records.into_iter().map(|r| r.exception_id));
+            match next {
+                Some(token) => page = Some(token),
+                None => break,
+            }
+        }
+
+        let issued: Vec<&Order> = orders.iter().filter(|o| o.is_issued()).collect();
+        let order_facts: Vec<OrderFact<'_>> = issued
+            .iter()
+            .filter_map(|o| OrderFact::from_order(o))
+            .collect();
+        let payment_facts: Vec<PaymentFact<'_>> =
+            payments.iter().map(PaymentFact::from_payment).collect();
+        let line_facts: Vec<_> = lines.iter().map(SettlementLine::as_fact).collect();
+        let voucher_facts: Vec<VoucherFact<'_>> =
+            vouchers.iter().map(VoucherFact::from_voucher).collect();
+        let settings = cuadre_core::reconcile::Settings {
+            settlement_lag: self.app.settings.settlement_lag,
+            voucher_grace: self.app.settings.voucher_grace,
+            high_value: self.tenant.high_value_thresholds.clone(),
+        };
+        let facts = ReconcileFacts {
+            orders: &order_facts,
+            payments: &payment_facts,
+            settlements: &line_facts,
+            vouchers: &voucher_facts,
+            as_of: self.as_of(),
+        };
+        let outcome = reconcile(&facts, &settings)?;
+
+        let mut records = Vec::new();
+        for finding in &outcome.exceptions {
+            let key = finding.key()?;
+            if known.contains(&key.id()) {
+                continue;
+            }
+            records.push(ExceptionRecord::open(
+                t.clone(),
+                key,
+                finding.detail.clone(),
+                self.now,
+            ));
+        }
+        self.open_exceptions(records).await?;
+
+        for derived in &outcome.orders {
+            let stored = issued[derived.index];
+            let wanted = matches!(
+                derived.status,
+                OrderStatus::Settled | OrderStatus::Paid | OrderStatus::Expired
+            );
+            if wanted && derived.status != stored.status {
+                self.move_order(stored.clone(), derived.status).await?;
+            }
+        }
+
+        self.write_report(&issued, &payments, &lines, &outcome)
+            .await
+    }
+}

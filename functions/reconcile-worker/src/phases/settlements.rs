@@ -1,0 +1,121 @@
+//! Phase 3, settlements: files under `settlements/{tenant}/` are imported once per key + ETag,
+//! each line once per (settlement, CIP, operation); a line of a known CIP without a payment
+//! records the payment from the line (`MISSED_NOTIFICATION`).
+
+use cuadre_core::jobs::{Cursor, Phase};
+use cuadre_core::reconcile::SettlementLine;
+use cuadre_core::rules::settlement::FoundIn;
+use cuadre_core::store::{Created, SettlementFileImport};
+use cuadre_core::{Money, Payment, PaymentSource};
+
+use super::{Run, Step};
+use crate::handler::JobError;
+use crate::ports::ObjectInfo;
+
+impl Run<'_> {
+    pub(crate) async fn settlements(&mut self, mut page: Option<String>) -> Result<Step, JobError> {
+        let prefix = format!("settlements/{}/", self.tenant.tenant_id);
+        loop {
+            let Some(limit) = self.room() else {
+                return Ok(Step::Pause(Cursor {
+                    phase: Phase::Settlements,
+                    page,
+                }));
+            };
+            let (objects, next) = self.app.objects.list(&prefix, page.take(), limit).await?;
+            for object in objects {
+                if object.key.ends_with('/') {
+                    continue;
+                }
+                if self.import_file(&object).await? {
+                    self.used += 1;
+                }
+            }
+            match next {
+                Some(token) => page = Some(token),
+                None => return Ok(Step::Next(Phase::Reconcile)),
+            }
+        }
+    }
+
+    /// Imports a settlement file unless its key + ETag was imported before; `true` when it read it.
+    async fn import_file(&mut self, object: &ObjectInfo) -> Result<bool, JobError> {
+        let t = &self.tenant.tenant_id;
+        if self
+            .app
+            .store
+            .settlement_file_import(t, &object.key, &object.etag)
+            .await?
+            .is_some()
+        {
+            return Ok(false);
+        }
+        let bytes = self.app.objects.get(&object.key).await?;
+        let (lines, rejected) = match cuadre_files::parse_settlements(bytes.as_slice(), &object.key)
+        {
+            Ok(lines) => (lines, None),
+            Err(e) => {
+                // A bad file is reported and not read again until it is replaced (new ETag).
+                tracing::warn!(tenant_id = %t, key = object.key, error = %e, "settlement file rejected");
+                (Vec::new(), Some(e.to_string()))
+            }
+        };
+        for line in &lines {
+            self.import_line(line).await?;
+        }
+        if rejected.is_some() {
+            self.report.files_rejected += 1;
+        } else {
+            self.report.files_imported += 1;
+        }
+        let marker = SettlementFileImport {
+            tenant_id: t.clone(),
+            object_key: object.key.clone(),
+            etag: object.etag.clone(),
+            lines: lines.len() as u64,
+            rejected,
+            imported_at: self.now,
+        };
+        self.app
+            .store
+            .mark_settlement_file_imported(&marker)
+            .await?;
+        Ok(true)
+    }
+
+    async fn import_line(&mut self, line: &SettlementLine) -> Result<(), JobError> {
+        let t = self.tenant.tenant_id.clone();
+        if let Created::New(_) = self.app.store.record_settlement_line(&t, line).await? {
+            self.report.settlement_lines_new += 1;
+        }
+        let paid = self
+            .app
+            .store
+            .get_payment(&t, &line.cip, &line.operation_number)
+            .await?;
+        if paid.is_some_and(|p| p.source == PaymentSource::Notification) {
+            return Ok(()); // a matched payment: the rules settle the order
+        }
+        // No order: the rules raise UNKNOWN_CIP from the stored line.
+        let Some(order) = self.app.store.find_order_by_cip(&t, &line.cip).await? else {
+            return Ok(());
+        };
+        let Ok(amount) = Money::new(line.gross_amount, line.currency) else {
+            tracing::warn!(cip = %line.cip, "settlement line with an amount no payment can have");
+            return Ok(());
+        };
+        let payment = Payment {
+            tenant_id: t,
+            cip: line.cip.clone(),
+            operation_number: line.operation_number.clone(),
+            amount,
+            paid_at: line.paid_at,
+            received_at: self.now,
+            order_id: Some(order.order_id.clone()),
+            source: PaymentSource::Settlement,
+            raw_ref: None,
+        };
+        let found = FoundIn::Settlement(&line.settlement_id);
+        self.record_missed(&order, payment, found).await
+    }
+}
