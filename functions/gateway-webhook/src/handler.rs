@@ -12,8 +12,9 @@ use cuadre_core::{
 };
 use cuadre_gateway::notification::verify_notification;
 use cuadre_gateway::Notification;
+use cuadre_lambda::http::Routes;
 use cuadre_lambda::problem::{json_response, FieldError, Problem};
-use lambda_http::http::{HeaderMap, Method, StatusCode};
+use lambda_http::http::{HeaderMap, StatusCode};
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
 
@@ -22,7 +23,8 @@ use crate::ports::ArchivedNotification;
 use cuadre_core::rules::arrival::{self, PaymentFacts};
 use cuadre_core::rules::issuance;
 
-const ROUTE: &str = "/v1/webhooks/pagoefectivo/";
+/// The route the template gives this function.
+const ROUTES: Routes = Routes(&["POST /v1/webhooks/pagoefectivo/{tenant_id}"]);
 /// `PE-Signature`, as `http` stores header names (lowercase); lookups ignore case.
 const SIGNATURE: &str = "pe-signature";
 
@@ -36,21 +38,8 @@ pub async fn handle(app: &App, req: Request) -> Response<Body> {
 
 async fn receive(app: &App, req: Request) -> Result<Response<Body>, Problem> {
     let received_at = app.now();
-    let path = req.uri().path();
-    // Behind a named API stage the path carries a prefix; the route is what follows it.
-    let tenant_segment = path
-        .find(ROUTE)
-        .map(|at| path[at + ROUTE.len()..].trim_end_matches('/'))
-        .filter(|rest| !rest.is_empty() && !rest.contains('/'))
-        .ok_or_else(|| Problem::not_found(format!("no route for {path}")))?;
-    if req.method() != Method::POST {
-        return Err(Problem::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "method-not-allowed",
-            "Method not allowed",
-            format!("{} is not supported here; the gateway POSTs", req.method()),
-        ));
-    }
+    let route = ROUTES.find(&req)?;
+    let tenant_segment = route.param("tenant_id").unwrap_or_default();
     // lambda_http has already decoded API Gateway's base64: these are the bytes the gateway signed.
     let body: &[u8] = req.body().as_ref();
     if body.len() > app.settings.max_body_bytes {
@@ -516,5 +505,19 @@ fn store_problem(e: StoreError) -> Problem {
             tracing::error!(error = %other, "store failure");
             Problem::internal()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_route_is_the_templates() {
+        let template = include_str!("../../../template.yaml");
+        assert_eq!(
+            cuadre_lambda::http::template_routes(template, "GatewayWebhookFunction"),
+            ROUTES.0
+        );
     }
 }

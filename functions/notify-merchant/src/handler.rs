@@ -237,10 +237,10 @@ async fn confirm_to_buyer(
         order_id: order_id.to_string(),
         amount: data.money().unwrap_or(order.amount),
         cip: data.cip.to_string(),
-        operation_number: Some(data.operation_number.as_str())
-            .filter(|o| !o.trim().is_empty())
-            .unwrap_or("-")
-            .to_string(),
+        operation_number: match data.operation_number.as_str().trim() {
+            "" => "-".to_string(),
+            op => op.to_string(),
+        },
         paid_at: Some(data.paid_at),
     };
 

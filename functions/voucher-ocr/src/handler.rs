@@ -290,6 +290,9 @@ async fn apply(app: &App, voucher: &Voucher) -> Result<(), Retry> {
     if let Some(op) = &operation {
         store.index_voucher_operation(voucher, op).await?;
         others.extend(store.vouchers_by_operation_number(t, op).await?);
+        // One found both ways is one voucher (one conditional write, not two).
+        let mut seen = std::collections::HashSet::new();
+        others.retain(|o| seen.insert(o.voucher_id.clone()));
     }
     for other in &others {
         let them = VoucherFact::from_voucher(other);
@@ -302,17 +305,9 @@ async fn apply(app: &App, voucher: &Voucher) -> Result<(), Retry> {
 
     // VOUCHER_MISMATCH: only what was read is compared.
     if let Some(order) = &order {
-        let expected = Expected {
-            order_id: order.order_id.as_str(),
-            cip: order_cip.as_ref().map(Cip::as_str),
-            amount: order.amount,
-            expires_at: order.expires_at,
-        };
-        let ops: Vec<&str> = payments
-            .iter()
-            .map(|p| p.operation_number.as_str())
-            .collect();
-        if let Some(b) = rule::mismatch(&expected, &me, &ops) {
+        let expected = Expected::of_order(order);
+        let ops = payments.iter().map(|p| p.operation_number.as_str());
+        if let Some(b) = rule::mismatch(&expected, &me, ops) {
             raise.on(b, &voucher.order_id).await?;
         }
     }

@@ -111,28 +111,31 @@ pub struct OrderExpiredData {
     pub expires_at: DateTime<Utc>,
 }
 
-/// `exception.opened`'s and `exception.resolved`'s `data`: the exception as the API shows it.
+/// An exception as the merchant sees it: the merchant API's answer, and the `data` of
+/// `exception.opened` and `exception.resolved`. Every field is always present (`null` when unset).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExceptionData {
     pub exception_id: String,
     pub kind: ExceptionKind,
+    pub status: ExceptionStatus,
     pub order_id: Option<OrderId>,
     pub cip: Option<Cip>,
     pub operation_number: Option<OperationNumber>,
     pub detail: String,
-    pub status: ExceptionStatus,
     #[serde(with = "crate::time::serde_lima")]
     pub opened_at: DateTime<Utc>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
+    pub acknowledged_by: Option<String>,
+    #[serde(default, with = "crate::time::serde_lima::option")]
+    pub acknowledged_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub acknowledged_note: Option<String>,
+    #[serde(default)]
     pub resolved_by: Option<String>,
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "crate::time::serde_lima::option"
-    )]
+    #[serde(default, with = "crate::time::serde_lima::option")]
     pub resolved_at: Option<DateTime<Utc>>,
     /// The resolution's note.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub note: Option<String>,
 }
 
@@ -141,12 +144,15 @@ impl ExceptionData {
         ExceptionData {
             exception_id: record.exception_id.clone(),
             kind: record.kind,
+            status: record.status,
             order_id: record.order_id.clone(),
             cip: record.cip.clone(),
             operation_number: record.operation_number.clone(),
             detail: record.detail.clone(),
-            status: record.status,
             opened_at: record.opened_at,
+            acknowledged_by: record.acknowledged_by.clone(),
+            acknowledged_at: record.acknowledged_at,
+            acknowledged_note: record.acknowledged_note.clone(),
             resolved_by: record.resolved_by.clone(),
             resolved_at: record.resolved_at,
             note: record.note.clone(),
@@ -349,7 +355,7 @@ mod tests {
         let data: ExceptionData = opened.payload().unwrap();
         assert_eq!(data, ExceptionData::of(&record));
         assert_eq!(opened.data["kind"], "AMOUNT_MISMATCH");
-        assert!(opened.data.get("resolved_by").is_none());
+        assert!(opened.data["resolved_by"].is_null());
         assert_eq!(
             opened.payload::<OrderPaidData>(),
             Err(PayloadError::OtherType("exception.opened"))

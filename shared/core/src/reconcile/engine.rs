@@ -611,12 +611,7 @@ impl<'a> Ctx<'_, 'a> {
             OrderStatus::Pending
         };
 
-        let expected_terms = Expected {
-            order_id: order.order_id,
-            cip: Some(order.cip),
-            amount: order.amount,
-            expires_at: order.expires_at,
-        };
+        let expected_terms = Expected::of_fact(order);
         // Each kind once per order, naming the first payment (in payment order) that breaks it.
         let mut amount = None;
         let mut currency = None;
@@ -699,10 +694,10 @@ impl<'a> Ctx<'_, 'a> {
         let waiting = items.iter().find_map(|vi| {
             rules::voucher::without_payment(of(vi), !pays.is_empty(), facts.as_of, grace)
         });
-        let ops: Vec<&str> = pays.iter().map(|p| p.op).collect();
+        let ops = pays.iter().map(|p| p.op);
         let mismatch = items
             .iter()
-            .find_map(|vi| rules::voucher::mismatch(expected, of(vi), &ops));
+            .find_map(|vi| rules::voucher::mismatch(expected, of(vi), ops.clone()));
         let unreadable = items
             .iter()
             .find_map(|vi| rules::voucher::unreadable(of(vi)));

@@ -42,19 +42,13 @@ pub struct Decision {
 
 pub fn decide(facts: &PaymentFacts<'_>) -> Decision {
     let p = facts.payment;
-    let raised = |b: Breach<'_>, order: Option<&Order>| Raised {
+    // Each breach names the payment it is about; its key carries that payment's operation number.
+    let raised = |b: Breach<'_>, order: Option<&Order>, about: &Payment| Raised {
         key: ExceptionKey {
             kind: b.kind,
             order_id: order.map(|o| o.order_id.clone()),
             cip: Some(p.cip.clone()),
-            operation_number: facts
-                .cip_payments
-                .iter()
-                .chain([p])
-                .map(|q| &q.operation_number)
-                .find(|op| Some(op.as_str()) == b.operation_number)
-                .cloned()
-                .or_else(|| (order.is_none()).then(|| p.operation_number.clone())),
+            operation_number: Some(about.operation_number.clone()),
         },
         detail: b.detail,
     };
@@ -62,26 +56,23 @@ pub fn decide(facts: &PaymentFacts<'_>) -> Decision {
         let b = payment::unknown_cip(p.cip.as_str(), &[p.operation_number.as_str()], &[]);
         return Decision {
             first_payment: false,
-            exceptions: vec![raised(b, None)],
+            exceptions: vec![raised(b, None, p)],
         };
     };
     let this = Paid::from_payment(p);
     let same_code = facts.cip_payments.iter().filter(|q| q.cip == p.cip);
     let first = payment::first_paid(same_code.clone().map(Paid::from_payment)).unwrap_or(this);
     let mut exceptions: Vec<Raised> = same_code
-        .filter_map(|q| payment::duplicate(p.cip.as_str(), &first, &Paid::from_payment(q)))
-        .map(|b| raised(b, Some(order)))
+        .filter_map(|q| {
+            let b = payment::duplicate(p.cip.as_str(), &first, &Paid::from_payment(q))?;
+            Some(raised(b, Some(order), q))
+        })
         .collect();
-    let expected = Expected {
-        order_id: order.order_id.as_str(),
-        cip: order.cip.as_ref().map(|c| c.as_str()),
-        amount: order.amount,
-        expires_at: order.expires_at,
-    };
+    let expected = Expected::of_order(order);
     exceptions.extend(
         payment::on_arrival(&expected, &this, facts.high_value_thresholds)
             .into_iter()
-            .map(|b| raised(b, Some(order))),
+            .map(|b| raised(b, Some(order), p)),
     );
     Decision {
         first_payment: first.operation_number == this.operation_number,

@@ -75,6 +75,26 @@ pub struct Expected<'a> {
     pub expires_at: DateTime<Utc>,
 }
 
+impl<'a> Expected<'a> {
+    pub fn of_order(order: &'a crate::Order) -> Self {
+        Expected {
+            order_id: order.order_id.as_str(),
+            cip: order.cip.as_ref().map(|c| c.as_str()),
+            amount: order.amount,
+            expires_at: order.expires_at,
+        }
+    }
+
+    pub fn of_fact(order: &crate::reconcile::OrderFact<'a>) -> Self {
+        Expected {
+            order_id: order.order_id,
+            cip: Some(order.cip),
+            amount: order.amount,
+            expires_at: order.expires_at,
+        }
+    }
+}
+
 /// One distinct payment: from a notification, a status lookup or a settlement line (whose gross
 /// may be any decimal, so the amount is not a [`Money`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

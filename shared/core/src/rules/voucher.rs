@@ -43,11 +43,11 @@ pub fn rejected<'v>(v: &VoucherFact<'v>, reason: &str) -> Breach<'v> {
 }
 
 /// `VOUCHER_MISMATCH`: what a readable voucher read differently from its order and its payments
-/// (`payment_ops`, the operation numbers of the order's payments; empty while it has none).
-pub fn mismatch<'v>(
+/// (`payment_ops`, the operation numbers of the order's payments; none while it has none).
+pub fn mismatch<'v, 'o>(
     order: &Expected<'_>,
     v: &VoucherFact<'v>,
-    payment_ops: &[&str],
+    payment_ops: impl Iterator<Item = &'o str> + Clone,
 ) -> Option<Breach<'v>> {
     if !v.read.is_readable() {
         return None;
@@ -73,8 +73,9 @@ pub fn mismatch<'v>(
         }
     }
     if let Some(op) = read.operation_number {
-        if !payment_ops.is_empty() && !payment_ops.iter().any(|p| same_code(op, p)) {
-            let mut known = payment_ops.to_vec();
+        let mut ops = payment_ops.clone().peekable();
+        if ops.peek().is_some() && !ops.any(|p| same_code(op, p)) {
+            let mut known: Vec<&str> = payment_ops.collect();
             known.sort_unstable();
             known.dedup();
             why.push(format!(
@@ -273,7 +274,7 @@ mod tests {
             read(Some("0011546901"), None, Some("150")),
         );
         assert!(
-            mismatch(&order(), &same, &[]).is_none(),
+            mismatch(&order(), &same, [].into_iter()).is_none(),
             "padded CIP, 150 = 150.00"
         );
         let amount = voucher(
@@ -282,9 +283,9 @@ mod tests {
             "aa",
             read(Some("11546901"), Some("7"), Some("1056.05")),
         );
-        let b = mismatch(&order(), &amount, &[]).unwrap();
+        let b = mismatch(&order(), &amount, [].into_iter()).unwrap();
         assert!(b.detail.contains("amount 1056.05 read"), "{}", b.detail);
-        let op = mismatch(&order(), &amount, &["8", "6"]).unwrap();
+        let op = mismatch(&order(), &amount, ["8", "6"].into_iter()).unwrap();
         assert!(
             op.detail
                 .ends_with("operation 7 read, the order's payment shows 6, 8"),
@@ -293,14 +294,14 @@ mod tests {
         );
         let mut usd = amount;
         usd.read.currency = Some(Currency::Usd);
-        let b = mismatch(&order(), &usd, &["7"]).unwrap();
+        let b = mismatch(&order(), &usd, ["7"].into_iter()).unwrap();
         assert!(
             b.detail.contains("currency USD") && !b.detail.contains("amount"),
             "{}",
             b.detail
         );
         let unreadable_one = voucher("v", "A-1", "aa", read(Some("1"), None, None));
-        assert!(mismatch(&order(), &unreadable_one, &[]).is_none());
+        assert!(mismatch(&order(), &unreadable_one, [].into_iter()).is_none());
         assert!(unreadable(&unreadable_one)
             .unwrap()
             .detail
