@@ -39,6 +39,7 @@
 
 mod engine;
 mod facts;
+mod index;
 mod outcome;
 #[cfg(test)]
 mod tests;
