@@ -4,13 +4,14 @@ SHELL := /bin/bash
 
 CARGO ?= cargo
 
-.PHONY: help demo dev test lint api-check deps-apt deps-npm emulator-up emulator-down
+.PHONY: help demo dev test lint api-check deploy-check deps-apt deps-npm emulator-up emulator-down
 
 help:
 	@echo "make demo   run cuadre locally and play a merchant's story through its API"
 	@echo "make dev    run the local platform (cuadre dev) until Ctrl-C"
 	@echo "make test   run every test (starts the AWS emulator itself)"
-	@echo "make lint   cargo fmt --check, clippy -D warnings, cfn-lint"
+	@echo "make lint   cargo fmt --check, clippy -D warnings, cfn-lint (also on the SAM-transformed template)"
+	@echo "make deploy-check   sam build (arm64), each bootstrap under qemu to its first invocation"
 	@echo "make api-check   the running API against openapi.yaml (schemathesis)"
 
 ## Debian packages the tests need (installed only when missing; root on these machines).
@@ -50,3 +51,9 @@ lint: deps-apt
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	.venv/bin/cfn-lint template.yaml
+	infra/template-check
+
+## sam build for arm64, then every bootstrap under qemu-aarch64 with its template environment
+## (installs what it needs itself: infra/install-deps deploy).
+deploy-check:
+	@infra/deploy-check

@@ -29,6 +29,10 @@ from schemathesis.core import NotSet
 
 WEBHOOK_PATH = "/v1/webhooks/pagoefectivo/{tenant_id}"
 CODES_PATH = "/v1/payment-codes"
+TENANT_PATH = "/v1/tenant"
+# Where a generated settings patch may point the check merchant's events: this machine, a port
+# nothing listens on (notify-merchant must never post to a host a generator made up).
+LOOPBACK_RECEIVER = "https://127.0.0.1:9/api-check"
 IDEMPOTENCY_KEY = "Idempotency-Key"
 # openapi.yaml's pattern for the header: visible ASCII and spaces, no `#`, not blank.
 VALID_KEY = re.compile(r'[ !"$-~]*[!"$-~][ !"$-~]*')
@@ -73,6 +77,18 @@ def before_call(context, case, kwargs):
             return
         if case.headers.get(SIGNATURE) == hmac.new(SECRET, body, hashlib.sha256).hexdigest():
             kwargs["data"] = body
+    elif case.operation.path == TENANT_PATH and case.method.upper() == "PATCH":
+        # The body goes as `json=` (application/json) or as bytes (application/merge-patch+json).
+        for arg in ("json", "data"):
+            body = kwargs.get(arg)
+            if isinstance(body, (bytes, str)):
+                try:
+                    body = json.loads(body)
+                except ValueError:
+                    continue
+            if isinstance(body, dict) and isinstance(body.get("notification_url"), str):
+                patched = {**body, "notification_url": LOOPBACK_RECEIVER}
+                kwargs[arg] = patched if arg == "json" else json.dumps(patched).encode()
     elif case.operation.path == CODES_PATH and case.method.upper() == "POST":
         # Generated requests share one Idempotency-Key across different bodies, so most would only
         # meet the (correct) 422 for a reused key and never reach code issuance. A valid key gets a

@@ -1,15 +1,9 @@
-use buyer_page::App;
-use cuadre_aws::AwsContext;
-use cuadre_lambda::config::ProcessEnv;
-use lambda_http::{run, service_fn, Error};
-
 #[tokio::main]
-async fn main() -> Result<(), Error> {
-    cuadre_lambda::init_tracing();
-    let app = App::from_env(&ProcessEnv, &AwsContext::from_env())?;
-    run(service_fn(|req| {
-        let app = app.clone();
-        async move { Ok::<_, Error>(buyer_page::handle(&app, req).await) }
-    }))
+async fn main() -> Result<(), lambda_http::Error> {
+    let aws = cuadre_aws::AwsContext::from_env();
+    let app = buyer_page::App::from_env(&cuadre_lambda::config::ProcessEnv, &aws)?;
+    cuadre_lambda::serve::http(app, |app, req| async move {
+        buyer_page::handle(&app, req).await
+    })
     .await
 }

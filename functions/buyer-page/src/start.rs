@@ -5,7 +5,7 @@ use std::sync::Arc;
 use cuadre_aws::AwsContext;
 use cuadre_lambda::config::{parsed_or, required, Env, StartError};
 
-use crate::adapters::{DynamoStore, S3Links};
+use crate::adapters::S3Links;
 use crate::{App, Settings};
 
 impl App {
@@ -17,10 +17,7 @@ impl App {
             upload_link_secs: parsed_or(env, "UPLOAD_LINK_SECS", 600)?,
         };
         Ok(App {
-            store: Arc::new(DynamoStore::new(
-                aws_sdk_dynamodb::Client::new(&aws.sdk),
-                table,
-            )),
+            store: Arc::new(aws.store(table)),
             links: Arc::new(S3Links::new(aws.s3(), bucket)),
             settings,
             clock: Arc::new(chrono::Utc::now),

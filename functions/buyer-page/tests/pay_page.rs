@@ -6,12 +6,12 @@ use std::sync::Arc;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use buyer_page::{handle, App, Settings};
-use chrono::{Duration, Utc};
+use chrono::Utc;
 use cuadre_aws::S3Links;
 use cuadre_core::access::{hash_pay_token, new_pay_token, PayLink};
-use cuadre_core::store::TenantStore;
-use cuadre_core::{Cip, Currency, Money, Order, OrderId, OrderStatus, Ruc, Tenant, TenantId};
-use cuadre_testing::{local_aws, unique_tenant};
+use cuadre_core::{OrderStatus, TenantId};
+use cuadre_testing::http::field_names;
+use cuadre_testing::{local_aws, unique_tenant, OrderBuilder, TenantRecordBuilder, TestAws};
 use lambda_http::http::{Request, StatusCode};
 use lambda_http::Body;
 use serde_json::{json, Value};
@@ -23,31 +23,16 @@ struct Harness {
 }
 
 async fn harness(settings: Settings) -> Harness {
-    let aws = local_aws();
-    let store = Arc::new(aws.store().await);
-    let links = Arc::new(S3Links::new(aws.s3().await, aws.var("VOUCHERS_BUCKET")));
+    let aws = TestAws::connect().await;
+    let links = Arc::new(S3Links::new(aws.s3.clone(), aws.var("VOUCHERS_BUCKET")));
     let tenant = unique_tenant("buyer");
-    store
-        .create_tenant(&Tenant {
-            tenant_id: tenant.clone(),
-            name: "Tienda <Uno>".into(),
-            ruc: Ruc::parse("20100047218").unwrap(),
-            id_service: 1,
-            access_key: "k".into(),
-            secret_ref: "/x".into(),
-            default_expiry_hours: 48,
-            high_value_thresholds: Default::default(),
-            notification_url: None,
-            notification_secret_ref: None,
-            buyer_emails: true,
-            created_at: Utc::now(),
-            version: 1,
-        })
-        .await
-        .unwrap();
+    TenantRecordBuilder::new(&tenant)
+        .name("Tienda <Uno>")
+        .create(aws.store.as_ref())
+        .await;
     Harness {
         app: App {
-            store,
+            store: aws.store,
             links,
             settings,
             clock: Arc::new(Utc::now),
@@ -60,24 +45,15 @@ impl Harness {
     /// An issued order with its pay link; returns the token.
     async fn order(&self, id: &str, status: OrderStatus) -> String {
         let token = new_pay_token(rand::random());
-        let order = Order {
-            tenant_id: self.tenant.clone(),
-            order_id: OrderId::parse(id).unwrap(),
-            cip: Some(Cip::parse("2523136").unwrap()),
-            amount: Money::parse("1250.00", Currency::Pen).unwrap(),
-            status,
-            issued_at: Utc::now(),
-            expires_at: Utc::now() + Duration::hours(48),
-            cip_url: Some("https://pre1a.services.pagoefectivo.pe/x.html".into()),
-            channel: None,
-            concept: Some("Zapatillas".into()),
-            buyer: None,
-            pay_token: Some(token.clone()),
-            issuing_since: None,
-            unknown_issue_attempts: 0,
-            version: 1,
-        };
-        self.app.store.create_order(&order).await.unwrap();
+        let order = OrderBuilder::new(&self.tenant, id)
+            .cip("2523136")
+            .amount("1250.00")
+            .status(status)
+            .cip_url("https://pre1a.services.pagoefectivo.pe/x.html")
+            .concept("Zapatillas")
+            .pay_token(&token)
+            .create(self.app.store.as_ref())
+            .await;
         let link = PayLink {
             token_hash: hash_pay_token(&token),
             tenant_id: self.tenant.clone(),
@@ -262,14 +238,8 @@ async fn upload_requests_are_validated_and_limited_per_code() {
         .ask_upload(&token, json!({"content_type": "text/html", "content_length": 20 * 1024 * 1024, "checksum_sha256": "x"}))
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    let fields: Vec<&str> = problem["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
     assert_eq!(
-        fields,
+        field_names(&problem["errors"]),
         ["content_type", "content_length", "checksum_sha256"]
     );
     let file = png(10);

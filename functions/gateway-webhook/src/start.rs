@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use cuadre_aws::{AwsContext, DynamoStore, SqsMerchantEvents, SsmSecrets};
+use cuadre_aws::{AwsContext, SqsMerchantEvents};
 use cuadre_lambda::config::{parsed_or, required, Env, StartError};
 use cuadre_lambda::secrets::SecretCache;
 
@@ -29,13 +29,8 @@ impl App {
             ..defaults
         };
         Ok(App {
-            store: Arc::new(DynamoStore::new(
-                aws_sdk_dynamodb::Client::new(&aws.sdk),
-                table,
-            )),
-            secrets: Arc::new(SecretCache::new(Arc::new(SsmSecrets::new(
-                aws_sdk_ssm::Client::new(&aws.sdk),
-            )))),
+            store: Arc::new(aws.store(table)),
+            secrets: Arc::new(SecretCache::new(Arc::new(aws.ssm()))),
             archive: Arc::new(S3Archive::new(aws.s3(), bucket)),
             events: Arc::new(SqsMerchantEvents::new(
                 aws_sdk_sqs::Client::new(&aws.sdk),

@@ -4,17 +4,19 @@
 mod support;
 
 use std::collections::BTreeMap;
+use std::time::Instant;
 
 use base64::Engine as _;
 use chrono::{Duration, TimeZone, Utc};
-use cuadre_core::events::EventType;
+use cuadre_core::events::{EventType, MerchantEvent};
 use cuadre_core::store::{ExceptionStore, OrderStore, PaymentOutbox, PaymentStore};
 use cuadre_core::{Cip, Currency, OrderStatus};
-use gateway_webhook::{resend_pending_events, Settings};
+use gateway_webhook::{handle, resend_pending_events, Settings};
 use lambda_http::http::StatusCode;
+use lambda_http::Request;
 use rust_decimal::Decimal;
-use serde_json::json;
-use support::{event_types, paid_body, sign, Harness, Options, SECRET_KEY};
+use serde_json::{json, Value};
+use support::{paid_body, sign, Harness, Options, SECRET_KEY};
 
 /// docs/pagoefectivo.md §4, byte for byte.
 const SPEC_BODY: &str = r#"{"eventType":"cip.paid","operationNumber":"1253","data":{"cip":"11546901","currency":"PEN","amount":22.05}}"#;
@@ -27,7 +29,101 @@ fn cip(c: &str) -> Cip {
     Cip::parse(c).unwrap()
 }
 
+fn event_types(events: &[MerchantEvent]) -> Vec<String> {
+    let mut types: Vec<String> = events
+        .iter()
+        .map(|e| {
+            let what = e.data["kind"]
+                .as_str()
+                .map(|k| format!(":{k}"))
+                .unwrap_or_default();
+            format!("{}{what}", e.event_type.as_str())
+        })
+        .collect();
+    types.sort();
+    types
+}
+
 impl Harness {
+    /// Delivers a notification signed with the tenant's key, as the gateway does.
+    async fn deliver(&self, body: &str) -> (StatusCode, Value) {
+        let sig = sign(SECRET_KEY, body.as_bytes());
+        self.send(self.request(body.as_bytes(), &[("PE-Signature", &sig)]))
+            .await
+    }
+
+    async fn send(&self, req: Request) -> (StatusCode, Value) {
+        let response = handle(&self.app, req).await;
+        let (status, body) = cuadre_testing::http::json_reply(&response);
+        if !(status.is_client_error() || status.is_server_error()) {
+            assert_eq!(
+                response.headers()["content-type"],
+                "application/json",
+                "{body}"
+            );
+        }
+        (status, body)
+    }
+
+    /// Keys of the archived notifications of this tenant.
+    async fn archived(&self) -> Vec<String> {
+        let prefix = format!("webhooks/{}/", self.tenant.tenant_id);
+        self.keys(self.var("VOUCHERS_BUCKET"), &prefix).await
+    }
+
+    /// Every event handed to the queue for this tenant so far (recorded on the way to SQS, so the
+    /// count is exact whatever other tests do with the shared queue).
+    fn sent(&self) -> Vec<MerchantEvent> {
+        self.events.sent()
+    }
+
+    /// Takes this tenant's messages off the shared notifications queue: at least `expected` of them,
+    /// then whatever else is visible. Other tenants' messages are received once and reappear two
+    /// seconds later (the queue moves a message to its DLQ after five receives: receive sparingly).
+    async fn queue_messages(&self, expected: usize) -> Vec<MerchantEvent> {
+        let queue_url = self.var("MERCHANT_NOTIFICATIONS_QUEUE_URL");
+        let mut mine = Vec::new();
+        let started = Instant::now();
+        while started.elapsed() < std::time::Duration::from_secs(15) {
+            let out = self
+                .sqs
+                .receive_message()
+                .queue_url(queue_url)
+                .max_number_of_messages(10)
+                .visibility_timeout(2)
+                .wait_time_seconds(if mine.len() < expected { 1 } else { 0 })
+                .message_attribute_names("All")
+                .send()
+                .await
+                .unwrap();
+            let messages = out.messages.unwrap_or_default();
+            if messages.is_empty() && mine.len() >= expected {
+                break;
+            }
+            for m in messages {
+                let body: Value =
+                    serde_json::from_str(m.body().unwrap_or("null")).unwrap_or_default();
+                if body["tenant_id"] != self.tenant.tenant_id.as_str() {
+                    continue;
+                }
+                let attributes = m.message_attributes().cloned().unwrap_or_default();
+                assert_eq!(
+                    attributes["event_id"].string_value(),
+                    body["event_id"].as_str()
+                );
+                mine.push(serde_json::from_value(body).unwrap());
+                self.sqs
+                    .delete_message()
+                    .queue_url(queue_url)
+                    .receipt_handle(m.receipt_handle().unwrap())
+                    .send()
+                    .await
+                    .unwrap();
+            }
+        }
+        mine
+    }
+
     async fn payments(&self, c: &str) -> usize {
         self.store
             .payments_for_cip(&self.tenant.tenant_id, &cip(c))
@@ -67,14 +163,8 @@ async fn the_spec_example_is_verified_archived_recorded_and_announced() {
     assert_eq!(body["status"], "recorded");
 
     let payment = h
-        .store
-        .get_payment(
-            &h.tenant.tenant_id,
-            &cip("11546901"),
-            &"1253".parse().unwrap(),
-        )
+        .get_payment("11546901", "1253")
         .await
-        .unwrap()
         .expect("the payment is recorded before the 200");
     assert_eq!(payment.amount.amount_string(), "22.05");
     assert_eq!(payment.order_id.as_ref().unwrap().as_str(), "A-1");
@@ -96,7 +186,7 @@ async fn the_spec_example_is_verified_archived_recorded_and_announced() {
     );
     let object =
         h.s3.get_object()
-            .bucket(&h.bucket)
+            .bucket(h.var("VOUCHERS_BUCKET"))
             .key(key)
             .send()
             .await
@@ -209,18 +299,7 @@ async fn a_base64_body_from_api_gateway_is_verified_on_its_decoded_bytes() {
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(h.get_order("B-1").await.status, OrderStatus::Paid);
     let key = &h.archived().await[0];
-    let stored =
-        h.s3.get_object()
-            .bucket(&h.bucket)
-            .key(key)
-            .send()
-            .await
-            .unwrap()
-            .body
-            .collect()
-            .await
-            .unwrap()
-            .into_bytes();
+    let stored = h.object(h.var("VOUCHERS_BUCKET"), key).await;
     assert_eq!(&stored[..], raw.as_bytes(), "archived exactly as signed");
 }
 

@@ -6,7 +6,7 @@ use cuadre_aws::AwsContext;
 use cuadre_lambda::config::{optional, parsed_or, required, Env, StartError};
 use cuadre_lambda::secrets::SecretCache;
 
-use crate::adapters::{DynamoStore, GatewayClient, GatewayConfig, S3Links, SsmSecrets};
+use crate::adapters::{GatewayClient, GatewayConfig, S3Links};
 use crate::{App, Settings};
 
 impl App {
@@ -22,13 +22,8 @@ impl App {
         let gateway = GatewayClient::new(GatewayConfig::new(gateway_url))
             .map_err(|e| StartError::Init(e.to_string()))?;
         Ok(App {
-            store: Arc::new(DynamoStore::new(
-                aws_sdk_dynamodb::Client::new(&aws.sdk),
-                table,
-            )),
-            secrets: Arc::new(SecretCache::new(Arc::new(SsmSecrets::new(
-                aws_sdk_ssm::Client::new(&aws.sdk),
-            )))),
+            store: Arc::new(aws.store(table)),
+            secrets: Arc::new(SecretCache::new(Arc::new(aws.ssm()))),
             gateway: Arc::new(gateway),
             links: Arc::new(S3Links::new(aws.s3(), vouchers_bucket)),
             settings,

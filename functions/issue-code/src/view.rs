@@ -1,11 +1,8 @@
-//! The payment code as the merchant sees it, and the base of the buyer links in it.
+//! The payment code as the merchant sees it.
 
 use chrono::{DateTime, Utc};
 use cuadre_core::{Order, OrderStatus};
-use lambda_http::http::HeaderMap;
 use serde::Serialize;
-
-use crate::app::App;
 
 /// The code as the merchant sees it.
 #[derive(Debug, Serialize)]
@@ -39,20 +36,4 @@ pub(crate) fn view(order: &Order, base: &str) -> CodeView {
         concept: order.concept.clone(),
         issued_at: order.issued_at,
     }
-}
-
-/// Where buyer links point: the configured base, else the request's own host.
-pub(crate) fn public_base(app: &App, headers: &HeaderMap) -> String {
-    if let Some(base) = &app.settings.public_base_url {
-        return base.trim_end_matches('/').to_string();
-    }
-    let host = headers
-        .get("host")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("localhost");
-    let proto = headers
-        .get("x-forwarded-proto")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("https");
-    format!("{proto}://{host}")
 }

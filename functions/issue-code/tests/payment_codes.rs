@@ -4,26 +4,26 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use cuadre_aws::SsmSecrets;
-use cuadre_core::tenants::{provision, NewTenant, Provisioned, TenantRandomness};
-use cuadre_core::{OrderId, OrderStatus, Ruc};
-use cuadre_gateway::{GatewayClient, GatewayConfig};
-use cuadre_gateway_sandbox::{Faults, RunningSandbox, SandboxBuilder, SandboxMerchant};
-use cuadre_lambda::secrets::SecretCache;
-use cuadre_testing::{local_aws, unique_tenant};
+use cuadre_aws::S3Links;
+use cuadre_core::{OrderId, OrderStatus};
+use cuadre_gateway_sandbox::{Faults, RunningSandbox, SandboxBuilder};
+use cuadre_testing::http::{api_request, code_request, field_names, json_reply};
+use cuadre_testing::sandbox::{gateway_client, start_sandbox};
+use cuadre_testing::{TenantSetup, TestApp, TestMerchant, ACCESS_KEY, SECRET_KEY};
 use issue_code::{handle, App, Settings};
 use lambda_http::http::{Request, StatusCode};
 use lambda_http::Body;
 use serde_json::{json, Value};
 
-const ACCESS_KEY: &str = "YTQ3Mjk1YjllYjlkYTA0";
-const SECRET_KEY: &str = "sandbox-secret-key";
-
+/// The handler's `App` over the real adapters, the sandbox it issues codes at, and the tenant
+/// (its clients through `Deref`), provisioned with the sandbox merchant's credentials.
 struct Harness {
     app: App,
     sandbox: RunningSandbox,
-    tenant: Provisioned,
+    env: TestApp,
 }
+
+cuadre_testing::deref_to!(Harness => env: TestApp);
 
 impl Harness {
     async fn new() -> Harness {
@@ -31,71 +31,28 @@ impl Harness {
     }
 
     async fn with(builder: SandboxBuilder, timeout: Duration) -> Harness {
-        let id_service = 1000 + (rand::random::<u16>() % 8000) as u32;
-        let sandbox = builder
-            .merchant(
-                SandboxMerchant::new(id_service, ACCESS_KEY, SECRET_KEY)
+        let merchant = TestMerchant::random();
+        let sandbox = start_sandbox(
+            builder.merchant(
+                merchant
+                    .at_sandbox()
                     .with_max_amount("5000".parse().unwrap()),
-            )
-            .start()
-            .await
-            .unwrap();
-        let aws = local_aws();
-        let store = Arc::new(aws.store().await);
-        let ssm = Arc::new(SsmSecrets::new(aws_sdk_ssm::Client::new(
-            &aws.sdk_config().await,
-        )));
-        let tenant = provision(
-            store.as_ref(),
-            store.as_ref(),
-            ssm.as_ref(),
-            "/cuadre/test",
-            NewTenant {
-                tenant_id: unique_tenant("codes"),
-                name: "Tienda Uno".into(),
-                ruc: Ruc::parse("20100047218").unwrap(),
-                id_service,
-                access_key: ACCESS_KEY.into(),
-                gateway_secret_key: SECRET_KEY.into(),
-                default_expiry_hours: None,
-                high_value_thresholds: Default::default(),
-                notification_url: None,
-                buyer_emails: true,
-            },
-            TenantRandomness {
-                api_key_id: rand::random(),
-                api_key_secret: rand::random(),
-                notification_secret: rand::random(),
-            },
-            chrono::Utc::now(),
+            ),
         )
-        .await
-        .unwrap();
-        let gateway =
-            GatewayClient::new(GatewayConfig::new(sandbox.url()).with_timeout(timeout)).unwrap();
+        .await;
+        let env = TestApp::with(TenantSetup::new("codes").merchant(&merchant)).await;
         let app = App {
-            store,
-            secrets: Arc::new(SecretCache::new(ssm)),
-            gateway: Arc::new(gateway),
-            links: Arc::new(cuadre_aws::S3Links::new(
-                aws.s3().await,
-                aws.var("VOUCHERS_BUCKET"),
-            )),
+            store: env.store.clone(),
+            secrets: env.secret_cache(),
+            gateway: Arc::new(gateway_client(sandbox.url(), timeout)),
+            links: Arc::new(S3Links::new(env.s3.clone(), env.var("VOUCHERS_BUCKET"))),
             settings: Settings {
                 public_base_url: Some("https://pay.test".into()),
                 ..Settings::default()
             },
             clock: Arc::new(chrono::Utc::now),
         };
-        Harness {
-            app,
-            sandbox,
-            tenant,
-        }
-    }
-
-    fn key(&self) -> String {
-        self.tenant.api_key.plaintext.clone()
+        Harness { app, sandbox, env }
     }
 
     async fn call(
@@ -105,36 +62,13 @@ impl Harness {
         body: Option<&Value>,
         headers: &[(&str, &str)],
     ) -> (StatusCode, Value) {
-        let mut req = Request::builder()
-            .method(method)
-            .uri(format!("https://api.test{path}"))
-            .header("authorization", format!("Bearer {}", self.key()));
-        for (k, v) in headers {
-            req = req.header(*k, *v);
-        }
-        let body = body
-            .map(|b| Body::from(b.to_string()))
-            .unwrap_or(Body::Empty);
-        self.send(req.body(body).unwrap()).await
+        let url = format!("https://api.test{path}");
+        self.send(api_request(method, &url, self.key(), body, headers))
+            .await
     }
 
     async fn send(&self, req: Request<Body>) -> (StatusCode, Value) {
-        let response = handle(&self.app, req).await;
-        let status = response.status();
-        let body: Value = match response.body() {
-            Body::Text(t) => serde_json::from_str(t).unwrap(),
-            Body::Empty => Value::Null,
-            Body::Binary(b) => serde_json::from_slice(b).unwrap(),
-            _ => Value::Null,
-        };
-        if status.is_client_error() || status.is_server_error() {
-            assert_eq!(
-                response.headers()["content-type"],
-                "application/problem+json",
-                "{body}"
-            );
-        }
-        (status, body)
+        json_reply(&handle(&self.app, req).await)
     }
 
     async fn create(&self, body: &Value) -> (StatusCode, Value) {
@@ -143,29 +77,12 @@ impl Harness {
     }
 }
 
+/// A code request of this merchant's shop, for three days.
 fn order(id: &str, amount: Value) -> Value {
-    json!({
-        "order_id": id,
-        "amount": amount,
-        "currency": "PEN",
-        "channel": "shopify",
-        "concept": "Pedido de prueba",
-        "buyer": {"email": "ana.quispe@example.pe", "name": "Ana", "last_name": "Quispe",
-                  "phone": "987654321", "phone_country_code": "+51",
-                  "document_type": "DNI", "document_number": "45678912"},
-        "expires_in_hours": 72
-    })
-}
-
-fn field_names(problem: &Value) -> Vec<String> {
-    problem["errors"]
-        .as_array()
-        .map_or_else(Vec::new, |errors| {
-            errors
-                .iter()
-                .map(|e| e["field"].as_str().unwrap().to_string())
-                .collect()
-        })
+    let mut body = code_request(id, amount);
+    body["channel"] = json!("shopify");
+    body["expires_in_hours"] = json!(72);
+    body
 }
 
 #[tokio::test]
@@ -298,14 +215,14 @@ async fn gateway_field_errors_name_our_fields() {
     body["buyer"]["email"] = json!("ana@example.");
     let (status, problem) = h.create(&body).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
-    assert_eq!(field_names(&problem), ["buyer.email"]);
+    assert_eq!(field_names(&problem["errors"]), ["buyer.email"]);
     // nothing half-issued is left behind
     let (status, _) = h.call("GET", "/v1/payment-codes/FIELD-1", None, &[]).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     // above the merchant's maximum (511)
     let (status, problem) = h.create(&order("MAX-1", json!(9000))).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(field_names(&problem), ["amount"]);
+    assert_eq!(field_names(&problem["errors"]), ["amount"]);
 }
 
 #[tokio::test]
@@ -336,7 +253,7 @@ async fn gateway_timeout_is_504_and_leaves_a_consistent_store() {
     assert_eq!(status, StatusCode::GATEWAY_TIMEOUT, "{problem}");
     assert_eq!(problem["retryable"], true);
     // the order is recorded, without a code, free for a retry, and the unknown attempt is counted
-    let tenant = &h.tenant.tenant.tenant_id;
+    let tenant = &h.tenant.tenant_id;
     let stored = h
         .app
         .store
@@ -389,7 +306,7 @@ async fn bad_input_gets_its_own_clear_error() {
         body["currency"] = json!(currency);
         let (status, problem) = h.create(&body).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
-        assert_eq!(field_names(&problem), [field], "{problem}");
+        assert_eq!(field_names(&problem["errors"]), [field], "{problem}");
         assert!(!problem["detail"].as_str().unwrap().is_empty());
     }
     let req = Request::builder()
@@ -454,7 +371,7 @@ async fn api_keys_missing_unknown_revoked_and_other_tenants() {
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 
-    let record = &h.tenant.api_key.record;
+    let record = &h.api_key.record;
     h.app
         .store
         .revoke_api_key(&record.tenant_id, &record.key_id, chrono::Utc::now())
@@ -481,8 +398,7 @@ async fn extend_and_cancel_go_through_the_gateway() {
     assert_eq!(status, StatusCode::OK, "{extended}");
     assert_ne!(extended["expires_at"], created["expires_at"]);
     let cip = cuadre_core::Cip::parse(created["cip"].as_str().unwrap()).unwrap();
-    let creds =
-        cuadre_gateway::Credentials::new(h.tenant.tenant.id_service, ACCESS_KEY, SECRET_KEY);
+    let creds = cuadre_gateway::Credentials::new(h.tenant.id_service, ACCESS_KEY, SECRET_KEY);
     let at_gateway = h
         .app
         .gateway
@@ -511,7 +427,7 @@ async fn a_paid_order_cannot_be_cancelled_or_reissued() {
     let h = Harness::new().await;
     let (status, _) = h.create(&order("P-1", json!(10))).await;
     assert_eq!(status, StatusCode::CREATED);
-    let tenant = &h.tenant.tenant.tenant_id;
+    let tenant = &h.tenant.tenant_id;
     let id = OrderId::parse("P-1").unwrap();
     let order_now = h.app.store.get_order(tenant, &id).await.unwrap().unwrap();
     h.app
@@ -536,44 +452,29 @@ async fn a_paid_order_cannot_be_cancelled_or_reissued() {
 
 #[tokio::test]
 async fn the_merchant_sees_vouchers_through_short_lived_links() {
-    use aws_sdk_s3::primitives::ByteStream;
-    use aws_sdk_s3::types::ChecksumAlgorithm;
-    use cuadre_core::{Voucher, VoucherFields};
+    use cuadre_core::VoucherFields;
 
     let h = Harness::new().await;
     let (status, _) = h.create(&order("V-1", json!(10))).await;
     assert_eq!(status, StatusCode::CREATED);
-    let aws = local_aws();
-    let tenant = h.tenant.tenant.tenant_id.clone();
+    let tenant = h.tenant.tenant_id.clone();
     let key = format!("vouchers/{tenant}/V-1/abc123");
     let image = b"\x89PNG\r\n\x1a\nnot really a picture".to_vec();
-    aws.s3()
-        .await
-        .put_object()
-        .bucket(aws.var("VOUCHERS_BUCKET"))
-        .key(&key)
-        .content_type("image/png")
-        .checksum_algorithm(ChecksumAlgorithm::Sha256)
-        .body(ByteStream::from(image.clone()))
-        .send()
-        .await
-        .unwrap();
-    let voucher = Voucher {
-        tenant_id: tenant,
-        voucher_id: "abc123".into(),
-        order_id: OrderId::parse("V-1").unwrap(),
-        object_key: key,
-        sha256: cuadre_core::records::sha256_hex(&image),
-        perceptual_hash: None,
-        uploaded_at: chrono::Utc::now(),
-        fields: VoucherFields {
+    h.put_object(
+        h.var("VOUCHERS_BUCKET"),
+        &key,
+        image.clone(),
+        Some("image/png"),
+    )
+    .await;
+    h.voucher("V-1", "abc123")
+        .sha256(&cuadre_core::records::sha256_hex(&image))
+        .fields(VoucherFields {
             amount: Some("10.00".into()),
             ..VoucherFields::default()
-        },
-        confidence_permille: 900,
-        warnings: vec![],
-    };
-    h.app.store.put_voucher(&voucher).await.unwrap();
+        })
+        .put(h.store.as_ref())
+        .await;
     let (status, body) = h.call("GET", "/v1/payment-codes/V-1", None, &[]).await;
     assert_eq!(status, StatusCode::OK);
     let listed = &body["vouchers"][0];

@@ -1,4 +1,4 @@
 //! The real adapters behind [`crate::ports`]; none is this crate's own: DynamoDB, the S3 reports
-//! bucket and the SQS merchant-notifications queue all come from `cuadre-aws`.
+//! bucket, the SQS merchant-notifications queue and SSM all come from `cuadre-aws`.
 
-pub use cuadre_aws::{DynamoStore, S3Links, SqsMerchantEvents};
+pub use cuadre_aws::{DynamoStore, S3Links, SqsMerchantEvents, SsmSecrets};

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use crate::ports::{MerchantEventSink, ReportFiles, Store};
+use crate::ports::{MerchantEventSink, ReportFiles, SecretStore, Store};
 
 pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 
@@ -15,6 +15,9 @@ pub struct App {
     pub store: Arc<dyn Store>,
     pub reports: Arc<dyn ReportFiles>,
     pub events: Arc<dyn MerchantEventSink>,
+    /// Where rotated notification secrets are written (SSM), under `secrets_prefix`.
+    pub secrets: Arc<dyn SecretStore>,
+    pub secrets_prefix: String,
     pub clock: Clock,
 }
 

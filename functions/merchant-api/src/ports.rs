@@ -1,12 +1,12 @@
 //! What the handler needs from the outside world. The ports themselves are shared, from
 //! `cuadre-core`: storage (`cuadre_core::store`) and the merchant-event queue
 //! ([`MerchantEventSink`]); this crate only composes the ones it uses into [`Store`] and
-//! [`ReportFiles`]. The adapters are in [`crate::adapters`].
+//! [`ReportFiles`]; rotated notification secrets go to a [`SecretStore`]. The adapters are in [`crate::adapters`].
 
 pub use cuadre_core::events::MerchantEventSink;
 pub use cuadre_core::store::{
     ApiKeyStore, ExceptionListing, ExceptionStore, ObjectLinks, ObjectListing, OrderStore,
-    PaymentStore, RefundStore, TenantStore,
+    PaymentStore, RefundStore, SecretStore, TenantStore,
 };
 
 /// Everything the handler reads and writes in the table.

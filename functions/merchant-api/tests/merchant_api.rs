@@ -4,105 +4,53 @@
 
 use std::collections::HashSet;
 use std::sync::Arc;
+use std::time::Duration as StdDuration;
 
-use aws_sdk_s3::primitives::ByteStream;
-use aws_sdk_s3::types::ChecksumAlgorithm;
 use chrono::{Duration, Utc};
-use cuadre_aws::SqsMerchantEvents;
-use cuadre_aws::{DynamoStore, S3Links, SsmSecrets};
-use cuadre_core::store::{ExceptionStore, OrderStore, PaymentStore};
-use cuadre_core::tenants::{provision, NewTenant, Provisioned, TenantRandomness};
-use cuadre_core::{
-    Cip, Currency, ExceptionKey, ExceptionKind, ExceptionRecord, Money, OperationNumber, Order,
-    OrderId, OrderStatus, Payment, PaymentSource, Ruc,
-};
-use cuadre_testing::{local_aws, unique_tenant};
+use cuadre_aws::S3Links;
+use cuadre_core::store::{ExceptionStore, OrderStore};
+use cuadre_core::{ExceptionKey, ExceptionKind, ExceptionRecord, Order, OrderId, OrderStatus};
+use cuadre_testing::http::{api_request, json_reply};
+use cuadre_testing::sqs::{of_tenant, take, Others};
+use cuadre_testing::tenant::SECRETS_PREFIX;
+use cuadre_testing::{TenantSetup, TestApp};
 use lambda_http::http::{Request, StatusCode};
 use lambda_http::Body;
 use merchant_api::{handle, App};
 use serde_json::{json, Value};
 
+/// The handler's `App` over the real adapters and the tenant it serves (its clients through
+/// `Deref`).
 struct Harness {
     app: App,
-    store: Arc<DynamoStore>,
-    tenant: Provisioned,
+    env: TestApp,
 }
+
+cuadre_testing::deref_to!(Harness => env: TestApp);
 
 impl Harness {
     async fn new() -> Harness {
-        let aws = local_aws();
-        let store = Arc::new(aws.store().await);
-        let ssm = SsmSecrets::new(aws_sdk_ssm::Client::new(&aws.sdk_config().await));
-        let tenant = provision(
-            store.as_ref(),
-            store.as_ref(),
-            &ssm,
-            "/cuadre/test",
-            NewTenant {
-                tenant_id: unique_tenant("mapi"),
-                name: "Tienda Dos".into(),
-                ruc: Ruc::parse("20100047218").unwrap(),
-                id_service: 1234,
-                access_key: "YTQ3Mjk1YjllYjlkYTA0".into(),
-                gateway_secret_key: "sandbox-secret-key".into(),
-                default_expiry_hours: None,
-                high_value_thresholds: Default::default(),
-                notification_url: None,
-                buyer_emails: false,
-            },
-            TenantRandomness {
-                api_key_id: rand::random(),
-                api_key_secret: rand::random(),
-                notification_secret: rand::random(),
-            },
-            Utc::now(),
+        let env = TestApp::with(
+            TenantSetup::new("mapi")
+                .name("Tienda Dos")
+                .buyer_emails(false),
         )
-        .await
-        .unwrap();
+        .await;
         let app = App {
-            store: store.clone(),
-            reports: Arc::new(S3Links::new(aws.s3().await, aws.var("REPORTS_BUCKET"))),
-            events: Arc::new(SqsMerchantEvents::new(
-                aws.sqs().await,
-                aws.var("MERCHANT_NOTIFICATIONS_QUEUE_URL"),
-            )),
+            store: env.store.clone(),
+            reports: Arc::new(S3Links::new(env.s3.clone(), env.var("REPORTS_BUCKET"))),
+            events: env.events.clone(),
+            secrets: env.secrets.clone(),
+            secrets_prefix: SECRETS_PREFIX.into(),
             clock: Arc::new(Utc::now),
         };
-        Harness { app, store, tenant }
-    }
-
-    fn tenant_id(&self) -> &cuadre_core::TenantId {
-        &self.tenant.tenant.tenant_id
+        Harness { app, env }
     }
 
     async fn call(&self, method: &str, path: &str, body: Option<&Value>) -> (StatusCode, Value) {
-        let req = Request::builder()
-            .method(method)
-            .uri(format!("https://api.test/prod{path}"))
-            .header(
-                "authorization",
-                format!("Bearer {}", self.tenant.api_key.plaintext),
-            )
-            .body(
-                body.map(|b| Body::from(b.to_string()))
-                    .unwrap_or(Body::Empty),
-            )
-            .unwrap();
-        let response = handle(&self.app, req).await;
-        let status = response.status();
-        let value: Value = match response.body() {
-            Body::Text(t) => serde_json::from_str(t).unwrap(),
-            Body::Binary(b) => serde_json::from_slice(b).unwrap(),
-            _ => Value::Null,
-        };
-        if status.is_client_error() || status.is_server_error() {
-            assert_eq!(
-                response.headers()["content-type"],
-                "application/problem+json",
-                "{value}"
-            );
-        }
-        (status, value)
+        let url = format!("https://api.test/prod{path}");
+        let req = api_request(method, &url, self.key(), body, &[]);
+        json_reply(&handle(&self.app, req).await)
     }
 
     async fn raise(&self, kind: ExceptionKind, order: &str, minutes: i64) -> ExceptionRecord {
@@ -124,44 +72,25 @@ impl Harness {
     /// An order with its code and, when `paid`, a payment of its whole amount.
     async fn order(&self, id: &str, amount: &str, status: OrderStatus) -> Order {
         let now = Utc::now();
-        let cip = Cip::parse(&format!(
-            "{}",
-            10_000_000 + rand::random::<u32>() % 89_999_999
-        ))
-        .unwrap();
-        let order = Order {
-            tenant_id: self.tenant_id().clone(),
-            order_id: OrderId::parse(id).unwrap(),
-            cip: Some(cip.clone()),
-            amount: Money::from_json_number(amount, Currency::Pen).unwrap(),
-            status,
-            issued_at: now - Duration::hours(2),
-            expires_at: now + Duration::hours(46),
-            cip_url: None,
-            channel: Some("shopify".into()),
-            concept: None,
-            buyer: None,
-            pay_token: None,
-            issuing_since: None,
-            unknown_issue_attempts: 0,
-            version: 1,
-        };
-        self.store.create_order(&order).await.unwrap();
+        let cip = format!("{}", 10_000_000 + rand::random::<u32>() % 89_999_999);
+        let order = self
+            .env
+            .order(id)
+            .cip(&cip)
+            .amount(amount)
+            .status(status)
+            .issued_at(now - Duration::hours(2))
+            .expires_at(now + Duration::hours(46))
+            .channel("shopify")
+            .create(self.store.as_ref())
+            .await;
         if status.is_paid() {
-            self.store
-                .record_payment(&Payment {
-                    tenant_id: self.tenant_id().clone(),
-                    cip,
-                    operation_number: OperationNumber::parse("1253").unwrap(),
-                    amount: order.amount,
-                    paid_at: now - Duration::hours(1),
-                    received_at: now - Duration::hours(1),
-                    order_id: Some(order.order_id.clone()),
-                    source: PaymentSource::Notification,
-                    raw_ref: None,
-                })
-                .await
-                .unwrap();
+            self.payment(&cip, "1253")
+                .money(order.amount)
+                .paid_at(now - Duration::hours(1))
+                .order(&order.order_id)
+                .record(self.store.as_ref())
+                .await;
         }
         order
     }
@@ -332,7 +261,7 @@ async fn acknowledge_then_resolve_keeps_who_when_and_notes_and_queues_the_event(
         .await;
     assert_eq!(status, StatusCode::OK, "{resolved}");
     assert_eq!(resolved["status"], "RESOLVED");
-    let key_id = &h.tenant.api_key.record.key_id;
+    let key_id = &h.api_key.record.key_id;
     assert_eq!(resolved["resolved_by"], format!("api-key:{key_id}"));
     assert_eq!(resolved["note"], "settled on the 26th, bank statement 4411");
     assert!(resolved["resolved_at"]
@@ -380,39 +309,20 @@ async fn acknowledge_then_resolve_keeps_who_when_and_notes_and_queues_the_event(
 
 /// This tenant's events on the shared queue (deleting only those), waiting for `want` of them.
 async fn take_events(h: &Harness, want: usize) -> Vec<Value> {
-    let aws = local_aws();
-    let sqs = aws.sqs().await;
-    let url = aws.var("MERCHANT_NOTIFICATIONS_QUEUE_URL");
-    let mut ours = Vec::new();
-    for _ in 0..30 {
-        let out = sqs
-            .receive_message()
-            .queue_url(url)
-            .max_number_of_messages(10)
-            .wait_time_seconds(1)
-            // others' messages come back soon, for their own tests
-            .visibility_timeout(2)
-            .send()
-            .await
-            .unwrap();
-        for m in out.messages.unwrap_or_default() {
-            let body: Value =
-                serde_json::from_str(m.body().unwrap_or("null")).unwrap_or(Value::Null);
-            if body["tenant_id"] == h.tenant_id().as_str() {
-                sqs.delete_message()
-                    .queue_url(url)
-                    .receipt_handle(m.receipt_handle().unwrap())
-                    .send()
-                    .await
-                    .unwrap();
-                ours.push(body);
-            }
-        }
-        if ours.len() >= want {
-            break;
-        }
-    }
-    ours
+    let url = h.var("MERCHANT_NOTIFICATIONS_QUEUE_URL");
+    // others' messages come back soon, for their own tests
+    let mine = take(
+        &h.sqs,
+        url,
+        want,
+        StdDuration::from_secs(30),
+        Others::HideFor(2),
+        |b| of_tenant(b, h.tenant_id()),
+    )
+    .await;
+    mine.iter()
+        .map(|m| serde_json::from_str(m.body().unwrap_or("null")).unwrap_or(Value::Null))
+        .collect()
 }
 
 #[tokio::test]
@@ -464,23 +374,15 @@ async fn another_tenants_items_are_not_found() {
 async fn a_days_report_lists_its_files_with_links_that_download_them() {
     let h = Harness::new().await;
     let other = Harness::new().await;
-    let aws = local_aws();
-    let s3 = aws.s3().await;
-    let bucket = aws.var("REPORTS_BUCKET");
+    let bucket = h.var("REPORTS_BUCKET");
     let files: [(&str, &[u8]); 3] = [
         ("orders.csv", b"order_id,cip,status\nA-1,123,PAID\n"),
         ("summary.json", br#"{"orders":1}"#),
         ("report.xlsx", b"PK\x03\x04 not really a spreadsheet"),
     ];
     for (name, bytes) in files {
-        s3.put_object()
-            .bucket(bucket)
-            .key(format!("reports/{}/2026-11-24/{name}", h.tenant_id()))
-            .body(ByteStream::from(bytes.to_vec()))
-            .checksum_algorithm(ChecksumAlgorithm::Sha256)
-            .send()
-            .await
-            .unwrap();
+        let key = format!("reports/{}/2026-11-24/{name}", h.tenant_id());
+        h.put_object(bucket, &key, bytes, None).await;
     }
     let (status, body) = h.call("GET", "/v1/reports/2026-11-24", None).await;
     assert_eq!(status, StatusCode::OK, "{body}");

@@ -159,24 +159,31 @@ async fn post_to_merchant(
         return Ok(());
     };
     let host = host_of(url);
-    let secret_ref = tenant.notification_secret_ref.as_deref().ok_or_else(|| {
-        Failure::Permanent("the tenant has a notification_url but no notification secret".into())
-    })?;
-    let secret = app.secrets.get(secret_ref).await.map_err(|e| match e {
-        StoreError::NotFound(_) => {
-            Failure::Permanent("the tenant's notification secret is missing from SSM".into())
-        }
-        other => Failure::Transient(format!("reading the notification secret: {other}")),
-    })?;
+    let now = app.now();
+    let secret_refs = tenant.signing_secret_refs(now);
+    if secret_refs.is_empty() {
+        return Err(Failure::Permanent(
+            "the tenant has a notification_url but no notification secret".into(),
+        ));
+    }
+    let mut secrets = Vec::with_capacity(secret_refs.len());
+    for secret_ref in secret_refs {
+        secrets.push(app.secrets.get(secret_ref).await.map_err(|e| match e {
+            StoreError::NotFound(_) => {
+                Failure::Permanent("the tenant's notification secret is missing from SSM".into())
+            }
+            other => Failure::Transient(format!("reading the notification secret: {other}")),
+        })?);
+    }
     let body = serde_json::to_vec(event)
         .map_err(|e| Failure::Permanent(format!("serialising the event: {e}")))?;
-    let timestamp = app.now().timestamp();
+    let timestamp = now.timestamp();
     let headers = [
         ("content-type", "application/json".to_string()),
         ("user-agent", USER_AGENT.to_string()),
         (
             SIGNATURE_HEADER,
-            signature_header(&secret, timestamp, &body),
+            signature_header(&secrets, timestamp, &body),
         ),
         (EVENT_ID_HEADER, event.event_id.clone()),
         (EVENT_TYPE_HEADER, event.event_type.as_str().to_string()),

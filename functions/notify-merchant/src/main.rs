@@ -1,16 +1,11 @@
 use aws_lambda_events::event::sqs::SqsEvent;
-use cuadre_aws::AwsContext;
-use cuadre_lambda::config::ProcessEnv;
-use lambda_runtime::{run, service_fn, Error, LambdaEvent};
-use notify_merchant::App;
 
 #[tokio::main]
-async fn main() -> Result<(), Error> {
-    cuadre_lambda::init_tracing();
-    let app = App::from_env(&ProcessEnv, &AwsContext::from_env())?;
-    run(service_fn(|event: LambdaEvent<SqsEvent>| {
-        let app = app.clone();
-        async move { Ok::<_, Error>(notify_merchant::handle(&app, event.payload).await) }
-    }))
+async fn main() -> Result<(), lambda_runtime::Error> {
+    let aws = cuadre_aws::AwsContext::from_env();
+    let app = notify_merchant::App::from_env(&cuadre_lambda::config::ProcessEnv, &aws)?;
+    cuadre_lambda::serve::events(app, |app, event: SqsEvent| async move {
+        Ok(notify_merchant::handle(&app, event).await)
+    })
     .await
 }

@@ -51,10 +51,19 @@ fn mac(secret: &str, timestamp: i64, body: &[u8]) -> HmacSha256 {
     mac
 }
 
-/// The `Cuadre-Signature` value for `body` sent at `timestamp` (unix seconds).
-pub fn signature_header(secret: &str, timestamp: i64, body: &[u8]) -> String {
-    let digest = mac(secret, timestamp, body).finalize().into_bytes();
-    format!("t={timestamp},v1={}", hex::encode(digest))
+/// The `Cuadre-Signature` value for `body` sent at `timestamp` (unix seconds): one `v1` per
+/// secret, the current one first (two during a rotation's overlap, so a receiver holding either
+/// secret accepts the delivery).
+pub fn signature_header<S: AsRef<str>>(secrets: &[S], timestamp: i64, body: &[u8]) -> String {
+    let mut header = format!("t={timestamp}");
+    for secret in secrets {
+        let digest = mac(secret.as_ref(), timestamp, body)
+            .finalize()
+            .into_bytes();
+        header.push_str(",v1=");
+        header.push_str(&hex::encode(digest));
+    }
+    header
 }
 
 /// Why a signature was refused (what a receiver would answer 400/401 for).
@@ -123,7 +132,7 @@ mod tests {
     #[test]
     fn known_vector() {
         // Computed independently: printf '1764082800.{"a":1}' | openssl dgst -sha256 -hmac "$SECRET"
-        let header = signature_header(SECRET, 1_764_082_800, br#"{"a":1}"#);
+        let header = signature_header(&[SECRET], 1_764_082_800, br#"{"a":1}"#);
         assert_eq!(
             header,
             "t=1764082800,v1=6f757f8b83081fc02a9df697091d140524d2bef8ec9429d7a155117e65492069"
@@ -137,7 +146,7 @@ mod tests {
     #[test]
     fn refuses_stale_tampered_and_malformed() {
         let body = br#"{"event_id":"evt_1"}"#;
-        let header = signature_header(SECRET, 1_000_000, body);
+        let header = signature_header(&[SECRET], 1_000_000, body);
         assert_eq!(verify(SECRET, &header, body, 1_000_300, 300), Ok(()));
         assert_eq!(verify(SECRET, &header, body, 999_700, 300), Ok(()));
         assert_eq!(
@@ -159,5 +168,19 @@ mod tests {
         // A rotated secret may add a second v1; any match is enough.
         let extra = format!("{header},v1={}", "0".repeat(64));
         assert_eq!(verify(SECRET, &extra, body, 1_000_000, 300), Ok(()));
+    }
+
+    #[test]
+    fn during_a_rotation_either_secret_verifies() {
+        let body = br#"{"event_id":"evt_9"}"#;
+        let header = signature_header(&["new-secret", SECRET], 1_000_000, body);
+        assert_eq!(header.matches(",v1=").count(), 2);
+        assert!(header.starts_with(&signature_header(&["new-secret"], 1_000_000, body)));
+        assert_eq!(verify("new-secret", &header, body, 1_000_000, 300), Ok(()));
+        assert_eq!(verify(SECRET, &header, body, 1_000_000, 300), Ok(()));
+        assert_eq!(
+            verify("a-third-secret", &header, body, 1_000_000, 300),
+            Err(VerifyError::Mismatch)
+        );
     }
 }

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use cuadre_aws::{AwsContext, DynamoStore, SsmSecrets};
+use cuadre_aws::AwsContext;
 use cuadre_lambda::config::{required, Env, StartError};
 use cuadre_lambda::secrets::SecretCache;
 
@@ -19,13 +19,8 @@ impl App {
         }
         let poster = HttpPoster::new().map_err(|e| StartError::Init(e.to_string()))?;
         Ok(App {
-            store: Arc::new(DynamoStore::new(
-                aws_sdk_dynamodb::Client::new(&aws.sdk),
-                table,
-            )),
-            secrets: Arc::new(SecretCache::new(Arc::new(SsmSecrets::new(
-                aws_sdk_ssm::Client::new(&aws.sdk),
-            )))),
+            store: Arc::new(aws.store(table)),
+            secrets: Arc::new(SecretCache::new(Arc::new(aws.ssm()))),
             poster: Arc::new(poster),
             mailer: Arc::new(SesMailer::new(aws_sdk_sesv2::Client::new(&aws.sdk))),
             visibility: Arc::new(SqsVisibility::new(

@@ -6,8 +6,10 @@ mod support;
 
 use std::time::Duration;
 
+use chrono::{TimeDelta, Utc};
 use cuadre_core::events::{EventType, MerchantEvent};
 use cuadre_core::store::{OnceClaim, OnceStore};
+use cuadre_core::tenants::rotate_notification_secret;
 use hmac::{Hmac, Mac};
 use serde_json::json;
 use sha2::Sha256;
@@ -75,7 +77,7 @@ async fn merchant_gets_the_event_signed_and_a_stale_or_tampered_copy_is_refused(
         .unwrap()
         .parse()
         .unwrap();
-    assert!((chrono::Utc::now().timestamp() - t).abs() < 60);
+    assert!((Utc::now().timestamp() - t).abs() < 60);
     let secret = &tenant.notification_secret;
     assert!(receiver_accepts(secret, &signature, &hit.body, t + 5));
     assert!(
@@ -301,8 +303,8 @@ async fn the_buyer_gets_one_email_per_order_even_when_the_event_comes_twice() {
             &tenant.tenant.tenant_id,
             "buyer-email:ORD-1001",
             "someone-else",
-            chrono::Utc::now().timestamp(),
-            chrono::Utc::now().timestamp() + 60,
+            Utc::now().timestamp(),
+            Utc::now().timestamp() + 60,
         )
         .await
         .unwrap();
@@ -339,7 +341,7 @@ async fn a_buyer_email_that_ses_refuses_is_retried_and_the_claim_given_back() {
     let out = h
         .sqs
         .receive_message()
-        .queue_url(&h.queue_url)
+        .queue_url(&h.queue.url)
         .max_number_of_messages(1)
         .wait_time_seconds(1)
         .send()
@@ -367,7 +369,7 @@ async fn a_buyer_email_that_ses_refuses_is_retried_and_the_claim_given_back() {
         "{reason}"
     );
     // Released: the next delivery may claim it at once (no lease to wait out).
-    let now = chrono::Utc::now().timestamp();
+    let now = Utc::now().timestamp();
     let claim = h
         .store
         .claim_once(
@@ -380,4 +382,105 @@ async fn a_buyer_email_that_ses_refuses_is_retried_and_the_claim_given_back() {
         .await
         .unwrap();
     assert_eq!(claim, OnceClaim::Claimed);
+}
+
+// A rotated notification secret, delivered: during the overlap each delivery carries one `v1` per
+// secret (the new one first), so a receiver holding either accepts it; after it only the new one.
+
+/// Rotates the tenant's secret as of `at`; returns the new secret.
+async fn rotate(
+    h: &Harness,
+    tenant: &cuadre_core::tenants::Provisioned,
+    at: chrono::DateTime<Utc>,
+) -> String {
+    let (_, secret) = rotate_notification_secret(
+        h.store.as_ref(),
+        h.secrets.as_ref(),
+        "/cuadre/test",
+        &tenant.tenant.tenant_id,
+        [0x5a; 32],
+        at,
+    )
+    .await
+    .expect("rotate");
+    secret
+}
+
+/// Sends one event through the handler and returns the signature header it was posted with.
+async fn deliver(
+    h: &Harness,
+    tenant: &cuadre_core::tenants::Provisioned,
+    endpoint: &Endpoint,
+) -> (String, Vec<u8>) {
+    let event = event(
+        tenant,
+        EventType::OrderExpired,
+        "ORD-R",
+        json!({"order_id": "ORD-R", "status": "EXPIRED"}),
+    );
+    let before = endpoint.hits().len();
+    h.send(&serde_json::to_string(&event).unwrap()).await;
+    let poll = h.poll_once().await.expect("the message");
+    assert!(poll.response.batch_item_failures.is_empty());
+    let hits = endpoint.hits();
+    assert_eq!(hits.len(), before + 1);
+    let hit = hits.last().unwrap();
+    (
+        hit.headers["cuadre-signature"]
+            .to_str()
+            .unwrap()
+            .to_string(),
+        hit.body.to_vec(),
+    )
+}
+
+fn timestamp(header: &str) -> i64 {
+    header
+        .strip_prefix("t=")
+        .and_then(|r| r.split(',').next())
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn during_the_overlap_either_secret_verifies_a_delivery() {
+    let h = Harness::new().await;
+    let endpoint = Endpoint::start(0).await;
+    let tenant = h.tenant(Some(&endpoint.url), false).await;
+    let new_secret = rotate(&h, &tenant, Utc::now()).await;
+
+    let (header, body) = deliver(&h, &tenant, &endpoint).await;
+    assert_eq!(header.matches("v1=").count(), 2, "{header}");
+    let t = timestamp(&header);
+    assert!(notify_merchant::signing::verify(&new_secret, &header, &body, t, 300).is_ok());
+    assert!(
+        notify_merchant::signing::verify(&tenant.notification_secret, &header, &body, t, 300)
+            .is_ok()
+    );
+    assert!(notify_merchant::signing::verify("neither", &header, &body, t, 300).is_err());
+}
+
+#[tokio::test]
+async fn after_the_overlap_only_the_new_secret_signs() {
+    let h = Harness::new().await;
+    let endpoint = Endpoint::start(0).await;
+    let tenant = h.tenant(Some(&endpoint.url), false).await;
+    // Rotated a day and a minute ago: the overlap is over.
+    let new_secret = rotate(
+        &h,
+        &tenant,
+        Utc::now() - TimeDelta::hours(24) - TimeDelta::minutes(1),
+    )
+    .await;
+
+    let (header, body) = deliver(&h, &tenant, &endpoint).await;
+    assert_eq!(header.matches("v1=").count(), 1, "{header}");
+    let t = timestamp(&header);
+    assert!(notify_merchant::signing::verify(&new_secret, &header, &body, t, 300).is_ok());
+    assert!(
+        notify_merchant::signing::verify(&tenant.notification_secret, &header, &body, t, 300)
+            .is_err(),
+        "the old secret no longer signs"
+    );
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use cuadre_aws::AwsContext;
 use cuadre_lambda::config::{parsed_or, required, Env, StartError};
 
-use crate::adapters::{DynamoStore, SqsJobQueue};
+use crate::adapters::SqsJobQueue;
 use crate::App;
 
 impl App {
@@ -13,10 +13,7 @@ impl App {
         let table = required(env, "TABLE_NAME")?;
         let jobs_url = required(env, "RECONCILE_JOBS_QUEUE_URL")?;
         Ok(App {
-            tenants: Arc::new(DynamoStore::new(
-                aws_sdk_dynamodb::Client::new(&aws.sdk),
-                table,
-            )),
+            tenants: Arc::new(aws.store(table)),
             jobs: Arc::new(SqsJobQueue::new(
                 aws_sdk_sqs::Client::new(&aws.sdk),
                 jobs_url,

@@ -12,20 +12,28 @@ use std::time::Duration;
 use aws_lambda_events::event::eventbridge::EventBridgeEvent;
 use chrono::{TimeDelta, Utc};
 use cuadre_aws::queue::SqsJobQueue;
-use cuadre_core::store::{ExceptionStore, PaymentStore};
-use cuadre_core::{OperationNumber, OrderStatus, PaymentSource};
-use cuadre_gateway_sandbox::PayRequest;
-use cuadre_testing::local_aws;
+use cuadre_core::store::ExceptionStore;
+use cuadre_core::{OrderStatus, PaymentSource};
+use cuadre_testing::sqs::of_tenant;
 use reconcile_dispatch::{handle, App};
 use reconcile_worker::{Job, Settings};
-use support::{of_tenant, sqs_event, Harness};
+use support::{sqs_event, Harness};
+
+/// The dispatcher over the shared table, queueing jobs on `jobs_url`.
+fn dispatcher(h: &Harness, jobs_url: &str) -> App {
+    App {
+        tenants: h.store.clone(),
+        jobs: Arc::new(SqsJobQueue::new(h.sqs.clone(), jobs_url)),
+        page_size: 50,
+        clock: Arc::new(Utc::now),
+    }
+}
 
 #[tokio::test]
 async fn a_tick_reconciles_each_tenant_through_the_jobs_queue() {
     let h = Harness::new("dispatch").await;
-    let aws = local_aws();
-    let jobs_url = aws.var("RECONCILE_JOBS_QUEUE_URL").to_string();
-    let events_url = aws.var("MERCHANT_NOTIFICATIONS_QUEUE_URL").to_string();
+    let jobs_url = h.var("RECONCILE_JOBS_QUEUE_URL").to_string();
+    let events_url = h.var("MERCHANT_NOTIFICATIONS_QUEUE_URL").to_string();
     // A tick two hours ahead (plus a random second, so this run's id is ours alone).
     let as_of = Utc::now()
         + TimeDelta::hours(2)
@@ -36,25 +44,9 @@ async fn a_tick_reconciles_each_tenant_through_the_jobs_queue() {
         .issued_order("P-1", "99.90", as_of + TimeDelta::minutes(30))
         .await;
     let paid_cip = paid.cip.clone().unwrap();
-    h.sandbox
-        .state
-        .pay(
-            paid_cip.as_str(),
-            PayRequest {
-                operation_number: Some("770011".into()),
-                notify: false,
-                ..PayRequest::default()
-            },
-        )
-        .await
-        .unwrap();
+    h.paid_at_gateway(&paid_cip, "770011").await;
 
-    let dispatcher = App {
-        tenants: h.store.clone(),
-        jobs: Arc::new(SqsJobQueue::new(h.sqs.clone(), jobs_url.clone())),
-        page_size: 50,
-        clock: Arc::new(Utc::now),
-    };
+    let dispatcher = dispatcher(&h, &jobs_url);
     let tick: aws_lambda_events::event::eventbridge::EventBridgeEvent<serde_json::Value> =
         serde_json::from_value(serde_json::json!({
             "version": "0",
@@ -83,7 +75,7 @@ async fn a_tick_reconciles_each_tenant_through_the_jobs_queue() {
         .await;
     let mine: Vec<_> = taken
         .into_iter()
-        .filter(|m| of_tenant(m.body.as_deref().unwrap_or(""), &h.tenant))
+        .filter(|m| of_tenant(m.body.as_deref().unwrap_or(""), h.tenant_id()))
         .collect();
     assert_eq!(mine.len(), 1, "one job for the tenant");
     let job: Job = serde_json::from_str(mine[0].body.as_deref().unwrap()).unwrap();
@@ -97,20 +89,14 @@ async fn a_tick_reconciles_each_tenant_through_the_jobs_queue() {
     assert_eq!(h.status("X-1").await, OrderStatus::Expired);
     assert_eq!(h.status("P-1").await, OrderStatus::Paid);
     let payment = h
-        .store
-        .get_payment(
-            &h.tenant,
-            &paid_cip,
-            &OperationNumber::parse("770011").unwrap(),
-        )
+        .get_payment(paid_cip.as_str(), "770011")
         .await
-        .unwrap()
         .expect("the payment the gateway reported is recorded");
     assert_eq!(payment.source, PaymentSource::StatusLookup);
     assert_eq!(payment.amount.amount_string(), "99.90");
     let missed = h
         .store
-        .get_exception(&h.tenant, "MISSED_NOTIFICATION.P-1")
+        .get_exception(h.tenant_id(), "MISSED_NOTIFICATION.P-1")
         .await
         .unwrap()
         .expect("MISSED_NOTIFICATION raised");
@@ -118,7 +104,7 @@ async fn a_tick_reconciles_each_tenant_through_the_jobs_queue() {
 
     let events = h
         .take(&events_url, 3, Duration::from_secs(15), |b| {
-            of_tenant(b, &h.tenant)
+            of_tenant(b, h.tenant_id())
         })
         .await;
     let types: Vec<String> = events
@@ -164,17 +150,12 @@ fn tick(
 #[tokio::test]
 async fn an_operator_run_for_one_tenant_queues_its_job_only() {
     let h = Harness::new("dispatch-one").await;
-    let jobs_url = local_aws().var("RECONCILE_JOBS_QUEUE_URL").to_string();
+    let jobs_url = h.var("RECONCILE_JOBS_QUEUE_URL").to_string();
     let as_of = Utc::now()
         + TimeDelta::days(3)
         + TimeDelta::seconds(i64::from(rand::random::<u16>() % 3600));
-    let dispatcher = App {
-        tenants: h.store.clone(),
-        jobs: Arc::new(SqsJobQueue::new(h.sqs.clone(), jobs_url.clone())),
-        page_size: 50,
-        clock: Arc::new(Utc::now),
-    };
-    let detail = serde_json::json!({"tenant_id": h.tenant.as_str()});
+    let dispatcher = dispatcher(&h, &jobs_url);
+    let detail = serde_json::json!({"tenant_id": h.tenant_id().as_str()});
     let done = handle(&dispatcher, tick(as_of, detail)).await.unwrap();
     assert_eq!(done.jobs, 1);
 
@@ -187,7 +168,7 @@ async fn an_operator_run_for_one_tenant_queues_its_job_only() {
         })
         .await;
     assert_eq!(taken.len(), 1);
-    assert!(of_tenant(taken[0].body.as_deref().unwrap(), &h.tenant));
+    assert!(of_tenant(taken[0].body.as_deref().unwrap(), h.tenant_id()));
 
     let bad = serde_json::json!({"tenant_id": "Not A Tenant!"});
     assert!(matches!(

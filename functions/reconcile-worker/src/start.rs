@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use chrono::TimeDelta;
 use cuadre_aws::queue::SqsJobQueue;
-use cuadre_aws::{AwsContext, DynamoStore, SqsMerchantEvents, SsmSecrets};
+use cuadre_aws::{AwsContext, SqsMerchantEvents};
 use cuadre_gateway::{GatewayClient, GatewayConfig};
 use cuadre_lambda::config::{parsed_or, required, Env, StartError};
 use cuadre_lambda::secrets::SecretCache;
@@ -44,17 +44,12 @@ impl App {
             .map_err(|e| StartError::Init(e.to_string()))?;
         let sqs = aws_sdk_sqs::Client::new(&aws.sdk);
         Ok(App {
-            store: Arc::new(DynamoStore::new(
-                aws_sdk_dynamodb::Client::new(&aws.sdk),
-                table,
-            )),
+            store: Arc::new(aws.store(table)),
             objects: Arc::new(S3Objects::new(aws.s3(), bucket)),
             jobs: Arc::new(SqsJobQueue::new(sqs.clone(), jobs_url)),
             events: Arc::new(SqsMerchantEvents::new(sqs, events_url)),
             gateway: Arc::new(gateway),
-            secrets: Arc::new(SecretCache::new(Arc::new(SsmSecrets::new(
-                aws_sdk_ssm::Client::new(&aws.sdk),
-            )))),
+            secrets: Arc::new(SecretCache::new(Arc::new(aws.ssm()))),
             settings,
             clock: Arc::new(chrono::Utc::now),
         })

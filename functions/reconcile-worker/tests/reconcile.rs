@@ -8,16 +8,14 @@ use std::time::Duration;
 
 use chrono::{TimeDelta, Utc};
 use cuadre_core::store::{
-    Created, ExceptionStore, OrderStore, PaymentStore, ReconcileStore, StatusLookup,
-    StatusLookupStore,
+    Created, ExceptionStore, OrderStore, ReconcileStore, StatusLookup, StatusLookupStore,
 };
 use cuadre_core::{
-    Cip, Currency, ExceptionKind, ExceptionRecord, ExceptionStatus, Money, OperationNumber,
-    OrderId, OrderStatus, Payment, PaymentSource,
+    ExceptionKind, ExceptionRecord, ExceptionStatus, OrderId, OrderStatus, PaymentSource,
 };
-use cuadre_gateway_sandbox::PayRequest;
+use cuadre_testing::sqs::{of_tenant, queue};
 use reconcile_worker::{handle, run_job, Job, Phase, Settings};
-use support::{of_tenant, sqs_event, Harness};
+use support::{sqs_event, Harness};
 
 async fn exceptions(h: &Harness) -> Vec<ExceptionRecord> {
     let mut out = Vec::new();
@@ -25,7 +23,7 @@ async fn exceptions(h: &Harness) -> Vec<ExceptionRecord> {
     loop {
         let (items, next) = h
             .store
-            .list_exceptions(&h.tenant, None, page.take(), 100)
+            .list_exceptions(h.tenant_id(), None, page.take(), 100)
             .await
             .unwrap();
         out.extend(items);
@@ -39,29 +37,13 @@ async fn exceptions(h: &Harness) -> Vec<ExceptionRecord> {
 }
 
 async fn object(h: &Harness, key: &str) -> Vec<u8> {
-    h.s3.get_object()
-        .bucket(&h.bucket)
-        .key(key)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{key}: {e:?}"))
-        .body
-        .collect()
-        .await
-        .unwrap()
-        .into_bytes()
-        .to_vec()
+    h.object(h.var("REPORTS_BUCKET"), key).await
 }
 
 async fn put_settlement_file(h: &Harness, name: &str, text: &str) {
-    h.s3.put_object()
-        .bucket(&h.bucket)
-        .key(format!("settlements/{}/{name}", h.tenant))
-        .body(text.as_bytes().to_vec().into())
-        .checksum_algorithm(aws_sdk_s3::types::ChecksumAlgorithm::Sha256)
-        .send()
-        .await
-        .unwrap();
+    let key = format!("settlements/{}/{name}", h.tenant_id());
+    h.put_object(h.var("REPORTS_BUCKET"), &key, text.as_bytes(), None)
+        .await;
 }
 
 #[tokio::test]
@@ -80,21 +62,15 @@ async fn settlement_import_rules_report_and_idempotent_reruns() {
         ("9100000001", "5001", "150.00", "C-1"),
         ("9100000003", "5003", "20.00", "E-1"),
     ] {
-        let payment = Payment {
-            tenant_id: h.tenant.clone(),
-            cip: Cip::parse(cip).unwrap(),
-            operation_number: OperationNumber::parse(op).unwrap(),
-            amount: Money::from_json_number(amount, Currency::Pen).unwrap(),
-            paid_at: now - TimeDelta::hours(2),
-            received_at: now - TimeDelta::hours(2),
-            order_id: Some(OrderId::parse(order).unwrap()),
-            source: PaymentSource::Notification,
-            raw_ref: None,
-        };
-        h.store.record_payment(&payment).await.unwrap();
+        h.payment(cip, op)
+            .amount(amount)
+            .paid_at(now - TimeDelta::hours(2))
+            .order(&OrderId::parse(order).unwrap())
+            .record(h.store.as_ref())
+            .await;
         let stored = h
             .store
-            .get_order(&h.tenant, &OrderId::parse(order).unwrap())
+            .get_order(h.tenant_id(), &OrderId::parse(order).unwrap())
             .await
             .unwrap()
             .unwrap();
@@ -116,7 +92,7 @@ async fn settlement_import_rules_report_and_idempotent_reruns() {
     put_settlement_file(&h, "broken.csv", "settlement_id,cip\nS-2,abc\n").await;
 
     let as_of = now;
-    let job = Job::start(h.tenant.clone(), "run-test-1", as_of);
+    let job = Job::start(h.tenant_id().clone(), "run-test-1", as_of);
     let first = run_job(&app, &job).await.unwrap();
     assert_eq!(first.files_imported, 1, "{first:?}");
     assert_eq!(first.files_rejected, 1, "{first:?}");
@@ -128,14 +104,8 @@ async fn settlement_import_rules_report_and_idempotent_reruns() {
     assert_eq!(h.status("D-1").await, OrderStatus::Settled);
     assert_eq!(h.status("E-1").await, OrderStatus::Paid);
     let d_pay = h
-        .store
-        .get_payment(
-            &h.tenant,
-            &Cip::parse("9100000002").unwrap(),
-            &OperationNumber::parse("7002").unwrap(),
-        )
+        .get_payment("9100000002", "7002")
         .await
-        .unwrap()
         .expect("payment recorded from the settlement line");
     assert_eq!(d_pay.source, PaymentSource::Settlement);
     let opened = exceptions(&h).await;
@@ -147,7 +117,7 @@ async fn settlement_import_rules_report_and_idempotent_reruns() {
     // exception.opened for each, on the events queue.
     let got = h
         .take(&events, opened.len(), Duration::from_secs(10), |b| {
-            of_tenant(b, &h.tenant) && b.contains("exception.opened")
+            of_tenant(b, h.tenant_id()) && b.contains("exception.opened")
         })
         .await;
     assert_eq!(got.len(), opened.len());
@@ -156,7 +126,7 @@ async fn settlement_import_rules_report_and_idempotent_reruns() {
     let date = cuadre_core::time::lima_date(as_of)
         .format("%Y-%m-%d")
         .to_string();
-    let prefix = format!("reports/{}/{date}/", h.tenant);
+    let prefix = format!("reports/{}/{date}/", h.tenant_id());
     assert_eq!(first.report_prefix.as_deref(), Some(prefix.as_str()));
     let csv = String::from_utf8(object(&h, &format!("{prefix}orders.csv")).await).unwrap();
     let mut lines = csv.lines();
@@ -207,7 +177,7 @@ async fn settlement_import_rules_report_and_idempotent_reruns() {
     let second = run_job(
         &app,
         &Job::start(
-            h.tenant.clone(),
+            h.tenant_id().clone(),
             "run-test-2",
             as_of + TimeDelta::minutes(15),
         ),
@@ -222,7 +192,7 @@ async fn settlement_import_rules_report_and_idempotent_reruns() {
     assert_eq!(second.status_changes, 0);
     let (lines_after, _) = h
         .store
-        .list_settlement_lines(&h.tenant, None, 100)
+        .list_settlement_lines(h.tenant_id(), None, 100)
         .await
         .unwrap();
     assert_eq!(lines_after.len(), 3);
@@ -243,7 +213,7 @@ async fn settlement_import_rules_report_and_idempotent_reruns() {
     let third = run_job(
         &app,
         &Job::start(
-            h.tenant.clone(),
+            h.tenant_id().clone(),
             "run-test-3",
             as_of + TimeDelta::minutes(30),
         ),
@@ -255,8 +225,8 @@ async fn settlement_import_rules_report_and_idempotent_reruns() {
     assert_eq!(third.exceptions_opened, 0);
     assert_eq!(exceptions(&h).await.len(), opened.len());
 
-    h.drop_queue(&events).await;
-    h.drop_queue(&jobs).await;
+    h.delete_queue(&events).await;
+    h.delete_queue(&jobs).await;
 }
 
 #[tokio::test]
@@ -271,20 +241,9 @@ async fn voucher_lookup_marker_finds_a_payment_without_notification() {
         .issued_order("V-1", "64.90", now + TimeDelta::hours(40))
         .await;
     let cip = order.cip.clone().unwrap();
-    h.sandbox
-        .state
-        .pay(
-            cip.as_str(),
-            PayRequest {
-                operation_number: Some("880001".into()),
-                notify: false,
-                ..PayRequest::default()
-            },
-        )
-        .await
-        .unwrap();
+    h.paid_at_gateway(&cip, "880001").await;
     let marker = StatusLookup {
-        tenant_id: h.tenant.clone(),
+        tenant_id: h.tenant_id().clone(),
         order_id: order.order_id.clone(),
         cip: cip.clone(),
         due_at: now - TimeDelta::minutes(5),
@@ -295,17 +254,12 @@ async fn voucher_lookup_marker_finds_a_payment_without_notification() {
         h.store.schedule_status_lookup(&marker).await.unwrap(),
         Created::New(_)
     ));
-    let report = run_job(&app, &Job::start(h.tenant.clone(), "run-look", now))
+    let report = run_job(&app, &Job::start(h.tenant_id().clone(), "run-look", now))
         .await
         .unwrap();
     assert_eq!(report.payments_recorded, 1, "{report:?}");
     assert_eq!(h.status("V-1").await, OrderStatus::Paid);
-    let payment = h
-        .store
-        .get_payment(&h.tenant, &cip, &OperationNumber::parse("880001").unwrap())
-        .await
-        .unwrap()
-        .unwrap();
+    let payment = h.get_payment(cip.as_str(), "880001").await.unwrap();
     assert_eq!(payment.source, PaymentSource::StatusLookup);
     assert!(exceptions(&h)
         .await
@@ -313,12 +267,12 @@ async fn voucher_lookup_marker_finds_a_payment_without_notification() {
         .any(|e| e.kind == ExceptionKind::MissedNotification));
     let (due, _) = h
         .store
-        .due_status_lookups(&h.tenant, now + TimeDelta::days(1), None, 10)
+        .due_status_lookups(h.tenant_id(), now + TimeDelta::days(1), None, 10)
         .await
         .unwrap();
     assert!(due.is_empty(), "the marker is cleared after the lookup");
-    h.drop_queue(&events).await;
-    h.drop_queue(&jobs).await;
+    h.delete_queue(&events).await;
+    h.delete_queue(&jobs).await;
 }
 
 #[tokio::test]
@@ -348,7 +302,7 @@ async fn large_tenant_is_finished_across_continuation_jobs() {
     }
 
     // The first job from the dispatcher's form; every continuation comes back through the queue.
-    let mut body = Job::start(h.tenant.clone(), "run-large", now).to_body();
+    let mut body = Job::start(h.tenant_id().clone(), "run-large", now).to_body();
     let mut rounds = 0;
     loop {
         rounds += 1;
@@ -362,7 +316,7 @@ async fn large_tenant_is_finished_across_continuation_jobs() {
             .unwrap();
         let got = h
             .take(&jobs, 1, Duration::from_secs(10), |b| {
-                of_tenant(b, &h.tenant)
+                of_tenant(b, h.tenant_id())
             })
             .await;
         assert_eq!(got.len(), 1);
@@ -371,7 +325,7 @@ async fn large_tenant_is_finished_across_continuation_jobs() {
         // The job re-enqueued the rest (if any) on the jobs queue: take it for the next round.
         let next = h
             .take(&jobs, 1, Duration::from_secs(3), |b| {
-                of_tenant(b, &h.tenant)
+                of_tenant(b, h.tenant_id())
             })
             .await;
         match next.first() {
@@ -390,19 +344,19 @@ async fn large_tenant_is_finished_across_continuation_jobs() {
     );
     let (left, _) = h
         .store
-        .list_orders_by_status(&h.tenant, OrderStatus::Pending, None, None, 500)
+        .list_orders_by_status(h.tenant_id(), OrderStatus::Pending, None, None, 500)
         .await
         .unwrap();
     assert!(left.is_empty(), "{} orders still pending", left.len());
     let (expired, _) = h
         .store
-        .list_orders_by_status(&h.tenant, OrderStatus::Expired, None, None, 500)
+        .list_orders_by_status(h.tenant_id(), OrderStatus::Expired, None, None, 500)
         .await
         .unwrap();
     assert_eq!(expired.len(), 300);
     let got = h
         .take(&events, 300, Duration::from_secs(120), |b| {
-            of_tenant(b, &h.tenant) && b.contains("order.expired")
+            of_tenant(b, h.tenant_id()) && b.contains("order.expired")
         })
         .await;
     let ids: std::collections::HashSet<String> = got
@@ -413,8 +367,8 @@ async fn large_tenant_is_finished_across_continuation_jobs() {
         })
         .collect();
     assert_eq!(ids.len(), 300, "one order.expired per order");
-    h.drop_queue(&events).await;
-    h.drop_queue(&jobs).await;
+    h.delete_queue(&events).await;
+    h.delete_queue(&jobs).await;
 }
 
 #[tokio::test]
@@ -423,38 +377,17 @@ async fn a_poison_message_fails_alone_and_reaches_the_dlq() {
     let events = h.private_queue("recpoison-events").await;
     let jobs = h.private_queue("recpoison-jobs").await;
     let app = h.app(&jobs, &events, Settings::default());
-    let dlq = h.private_queue("recpoison-dlq").await;
-    let dlq_arn = h
-        .sqs
-        .get_queue_attributes()
-        .queue_url(&dlq)
-        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
-        .send()
-        .await
-        .unwrap()
-        .attributes
-        .unwrap()[&aws_sdk_sqs::types::QueueAttributeName::QueueArn]
-        .clone();
-    let source = format!("recpoison-src-{}", support::uuid_like());
-    let source = h
-        .sqs
-        .create_queue()
-        .queue_name(source)
-        .attributes(
-            aws_sdk_sqs::types::QueueAttributeName::RedrivePolicy,
-            serde_json::json!({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 1}).to_string(),
-        )
-        .send()
-        .await
-        .unwrap()
-        .queue_url
-        .unwrap();
-    let good = Job::start(h.tenant.clone(), "run-poison", Utc::now()).to_body();
-    let poison = format!("{{\"tenant_id\":\"{}\",\"oops\":", h.tenant);
+    let source = queue("recpoison-src")
+        .dead_letter_after(1)
+        .create(&h.sqs)
+        .await;
+    let dlq = source.dlq();
+    let good = Job::start(h.tenant_id().clone(), "run-poison", Utc::now()).to_body();
+    let poison = format!("{{\"tenant_id\":\"{}\",\"oops\":", h.tenant_id());
     for body in [&good, &poison] {
         h.sqs
             .send_message()
-            .queue_url(&source)
+            .queue_url(&source.url)
             .message_body(body)
             .send()
             .await
@@ -465,7 +398,7 @@ async fn a_poison_message_fails_alone_and_reaches_the_dlq() {
         let out = h
             .sqs
             .receive_message()
-            .queue_url(&source)
+            .queue_url(&source.url)
             .max_number_of_messages(10)
             .visibility_timeout(1)
             .wait_time_seconds(1)
@@ -497,7 +430,7 @@ async fn a_poison_message_fails_alone_and_reaches_the_dlq() {
         .unwrap();
     h.sqs
         .delete_message()
-        .queue_url(&source)
+        .queue_url(&source.url)
         .receipt_handle(good_msg.receipt_handle.clone().unwrap())
         .send()
         .await
@@ -506,16 +439,17 @@ async fn a_poison_message_fails_alone_and_reaches_the_dlq() {
     let _ = h
         .sqs
         .receive_message()
-        .queue_url(&source)
+        .queue_url(&source.url)
         .wait_time_seconds(1)
         .send()
         .await
         .unwrap();
     let dead = h
-        .take(&dlq, 1, Duration::from_secs(10), |b| b == poison)
+        .take(dlq, 1, Duration::from_secs(10), |b| b == poison)
         .await;
     assert_eq!(dead.len(), 1, "the poison message reached the DLQ");
-    for q in [&source, &dlq, &events, &jobs] {
-        h.drop_queue(q).await;
+    source.delete(&h.sqs).await;
+    for q in [&events, &jobs] {
+        h.delete_queue(q).await;
     }
 }

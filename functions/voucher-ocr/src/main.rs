@@ -2,19 +2,14 @@ use std::sync::Arc;
 
 use aws_lambda_events::event::sqs::SqsEvent;
 use cuadre_aws::{AwsContext, TextractDetector};
-use cuadre_lambda::config::ProcessEnv;
-use lambda_runtime::{run, service_fn, Error, LambdaEvent};
-use voucher_ocr::App;
 
 #[tokio::main]
-async fn main() -> Result<(), Error> {
-    cuadre_lambda::init_tracing();
+async fn main() -> Result<(), lambda_runtime::Error> {
     let aws = AwsContext::from_env();
     let detector = Arc::new(TextractDetector::new(&aws.sdk));
-    let app = App::from_env(&ProcessEnv, &aws, detector)?;
-    run(service_fn(|event: LambdaEvent<SqsEvent>| {
-        let app = app.clone();
-        async move { Ok::<_, Error>(voucher_ocr::handle(&app, event.payload).await) }
-    }))
+    let app = voucher_ocr::App::from_env(&cuadre_lambda::config::ProcessEnv, &aws, detector)?;
+    cuadre_lambda::serve::events(app, |app, event: SqsEvent| async move {
+        Ok(voucher_ocr::handle(&app, event).await)
+    })
     .await
 }

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use cuadre_aws::{AwsContext, DynamoStore};
+use cuadre_aws::AwsContext;
 use cuadre_core::ocr::TextDetector;
 use cuadre_lambda::config::{parsed_or, required, Env, StartError};
 
@@ -26,10 +26,7 @@ impl App {
             ..defaults
         };
         Ok(App {
-            store: Arc::new(DynamoStore::new(
-                aws_sdk_dynamodb::Client::new(&aws.sdk),
-                table,
-            )),
+            store: Arc::new(aws.store(table)),
             files: Arc::new(S3Files(aws.s3())),
             detector,
             settings,

@@ -8,20 +8,18 @@
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use async_trait::async_trait;
-use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
-use aws_sdk_s3::primitives::ByteStream;
-use aws_sdk_s3::types::ChecksumAlgorithm;
-use chrono::Utc;
+use aws_lambda_events::event::sqs::SqsBatchResponse;
+use chrono::{DateTime, Utc};
 use cuadre_core::extract::{lines_from_textract_json, OcrLine};
 use cuadre_core::ocr::{OcrError, StoredDocument, TextDetector};
 use cuadre_core::records::sha256_hex;
-use cuadre_core::{
-    Cip, Currency, ExceptionKind, Money, Order, OrderId, OrderStatus, TenantId, Voucher,
-};
-use cuadre_testing::{local_aws, unique_tenant};
+use cuadre_core::store::StatusLookup;
+use cuadre_core::{Currency, ExceptionKind, OrderId, TenantId, Voucher};
+use cuadre_testing::sqs::{sqs_event, sqs_record, take, Others};
+use cuadre_testing::{unique_tenant, OrderBuilder, TestAws};
 use image::{ImageFormat, Rgb, RgbImage};
 use serde_json::{json, Value};
 use voucher_ocr::{App, S3Files, Settings};
@@ -67,10 +65,7 @@ struct Harness {
     tenant: TenantId,
     app: App,
     detector: Arc<Recorded>,
-    s3: aws_sdk_s3::Client,
-    sqs: aws_sdk_sqs::Client,
-    bucket: String,
-    queue: String,
+    aws: TestAws,
 }
 
 impl Harness {
@@ -79,15 +74,14 @@ impl Harness {
     }
 
     async fn with_recording(prefix: &str, recording: &str) -> Harness {
-        let aws = local_aws();
+        let aws = TestAws::connect().await;
         let detector = Arc::new(Recorded {
             json: fixture(recording),
             calls: AtomicUsize::new(0),
         });
-        let s3 = aws.s3().await;
         let app = App {
-            store: Arc::new(aws.store().await),
-            files: Arc::new(S3Files(s3.clone())),
+            store: aws.store.clone(),
+            files: Arc::new(S3Files(aws.s3.clone())),
             detector: detector.clone(),
             settings: Settings::default(),
             clock: Arc::new(Utc::now),
@@ -96,113 +90,55 @@ impl Harness {
             tenant: unique_tenant(prefix),
             app,
             detector,
-            s3,
-            sqs: aws.sqs().await,
-            bucket: aws.var("VOUCHERS_BUCKET").to_string(),
-            queue: aws.var("VOUCHER_UPLOADS_QUEUE_URL").to_string(),
+            aws,
         }
     }
 
     async fn order(&self, id: &str, cip: &str, amount: &str) -> OrderId {
-        let now = Utc::now();
-        let order = Order {
-            tenant_id: self.tenant.clone(),
-            order_id: OrderId::parse(id).unwrap(),
-            cip: Some(Cip::parse(cip).unwrap()),
-            amount: Money::parse(amount, Currency::Pen).unwrap(),
-            status: OrderStatus::Pending,
-            issued_at: now,
-            expires_at: now + chrono::Duration::hours(48),
-            cip_url: None,
-            channel: None,
-            concept: None,
-            buyer: None,
-            pay_token: None,
-            issuing_since: None,
-            unknown_issue_attempts: 0,
-            version: 1,
-        };
-        self.app.store.create_order(&order).await.unwrap();
+        let order = OrderBuilder::new(&self.tenant, id)
+            .cip(cip)
+            .amount(amount)
+            .create(self.aws.store.as_ref())
+            .await;
         order.order_id
     }
 
     /// Puts the file where the upload link would, and returns its voucher id.
     async fn upload(&self, order: &OrderId, bytes: Vec<u8>) -> String {
         let voucher_id = uuid::Uuid::new_v4().simple().to_string();
-        self.s3
-            .put_object()
-            .bucket(&self.bucket)
-            .key(format!("vouchers/{}/{order}/{voucher_id}", self.tenant))
-            .body(ByteStream::from(bytes))
-            .checksum_algorithm(ChecksumAlgorithm::Sha256)
-            .send()
-            .await
-            .unwrap();
+        let key = format!("vouchers/{}/{order}/{voucher_id}", self.tenant);
+        self.aws
+            .put_object(self.aws.var("VOUCHERS_BUCKET"), &key, bytes, None)
+            .await;
         voucher_id
     }
 
-    /// This tenant's notifications from the real queue (deleted), as SQS records.
+    /// This tenant's notifications from the real queue (deleted), as SQS records; others' are
+    /// handed back at once.
     async fn notifications(&self, count: usize) -> Vec<Value> {
-        let mut ours = Vec::new();
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while ours.len() < count {
-            assert!(
-                Instant::now() < deadline,
-                "only {} of {count} notifications arrived",
-                ours.len()
-            );
-            let received = self
-                .sqs
-                .receive_message()
-                .queue_url(&self.queue)
-                .max_number_of_messages(10)
-                .wait_time_seconds(1)
-                .visibility_timeout(30)
-                .send()
-                .await
-                .unwrap();
-            for m in received.messages() {
-                let body = m.body().unwrap_or_default();
-                let handle = m.receipt_handle().unwrap();
-                if body.contains(&format!("vouchers%2F{}%2F", self.tenant))
+        let ours = take(
+            &self.aws.sqs,
+            self.aws.var("VOUCHER_UPLOADS_QUEUE_URL"),
+            count,
+            Duration::from_secs(30),
+            Others::HandBack,
+            |body| {
+                body.contains(&format!("vouchers%2F{}%2F", self.tenant))
                     || body.contains(&format!("vouchers/{}/", self.tenant))
-                {
-                    ours.push(json!({
-                        "messageId": m.message_id().unwrap(),
-                        "receiptHandle": handle,
-                        "body": body,
-                        "eventSource": "aws:sqs",
-                        "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:cuadre-voucher-uploads",
-                        "awsRegion": "us-east-1",
-                        "attributes": {},
-                        "messageAttributes": {}
-                    }));
-                    self.sqs
-                        .delete_message()
-                        .queue_url(&self.queue)
-                        .receipt_handle(handle)
-                        .send()
-                        .await
-                        .unwrap();
-                } else {
-                    // Another test's: hand it back at once.
-                    let _ = self
-                        .sqs
-                        .change_message_visibility()
-                        .queue_url(&self.queue)
-                        .receipt_handle(handle)
-                        .visibility_timeout(0)
-                        .send()
-                        .await;
-                }
-            }
-        }
-        ours
+            },
+        )
+        .await;
+        assert!(
+            ours.len() >= count,
+            "only {} of {count} notifications arrived",
+            ours.len()
+        );
+        let arn = "arn:aws:sqs:us-east-1:123456789012:cuadre-voucher-uploads";
+        ours.iter().map(|m| sqs_record(m, arn)).collect()
     }
 
     async fn run(&self, records: Vec<Value>) -> SqsBatchResponse {
-        let event: SqsEvent = serde_json::from_value(json!({ "Records": records })).unwrap();
-        voucher_ocr::handle(&self.app, event).await
+        voucher_ocr::handle(&self.app, sqs_event(records)).await
     }
 
     async fn exceptions(&self, order: &OrderId) -> Vec<ExceptionKind> {
@@ -217,6 +153,15 @@ impl Harness {
             .collect();
         kinds.sort();
         kinds
+    }
+
+    /// This tenant's status lookups due at `at` (a first page of ten).
+    async fn due_lookups(&self, at: DateTime<Utc>) -> (Vec<StatusLookup>, Option<String>) {
+        self.app
+            .store
+            .due_status_lookups(&self.tenant, at, None, 10)
+            .await
+            .unwrap()
     }
 
     async fn voucher(&self, order: &OrderId, id: &str) -> Voucher {
@@ -303,30 +248,14 @@ async fn a_voucher_is_read_stored_and_a_lookup_scheduled_and_redelivery_adds_not
 
     // No payment yet: the code is marked for a status lookup after the 2 h grace.
     let (due, _) = h
-        .app
-        .store
-        .due_status_lookups(
-            &h.tenant,
-            v.uploaded_at + chrono::Duration::hours(3),
-            None,
-            10,
-        )
-        .await
-        .unwrap();
+        .due_lookups(v.uploaded_at + chrono::Duration::hours(3))
+        .await;
     assert_eq!(due.len(), 1);
     assert_eq!(due[0].order_id, order);
     assert_eq!(due[0].due_at, v.uploaded_at + chrono::Duration::hours(2));
     let (early, _) = h
-        .app
-        .store
-        .due_status_lookups(
-            &h.tenant,
-            v.uploaded_at + chrono::Duration::hours(1),
-            None,
-            10,
-        )
-        .await
-        .unwrap();
+        .due_lookups(v.uploaded_at + chrono::Duration::hours(1))
+        .await;
     assert!(early.is_empty(), "not due before the grace has passed");
 
     // The same message again: nothing new, and no second OCR call.
@@ -343,16 +272,8 @@ async fn a_voucher_is_read_stored_and_a_lookup_scheduled_and_redelivery_adds_not
     );
     assert!(h.exceptions(&order).await.is_empty());
     let (due_again, _) = h
-        .app
-        .store
-        .due_status_lookups(
-            &h.tenant,
-            v.uploaded_at + chrono::Duration::hours(3),
-            None,
-            10,
-        )
-        .await
-        .unwrap();
+        .due_lookups(v.uploaded_at + chrono::Duration::hours(3))
+        .await;
     assert_eq!(due_again, due);
 }
 

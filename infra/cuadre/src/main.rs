@@ -4,7 +4,7 @@
 //! Adding a command group (e.g. `reconcile`, `scenario`, `voucher`): write `src/<group>.rs` with an
 //! `Args` struct, a `thiserror` error and `pub async fn run(args) -> Result<(), Error>`, then add
 //! one variant to [`Command`] and one to [`CliError`], and one arm in [`run`]. A group that talks to
-//! AWS flattens [`context::AwsArgs`] and calls [`context::Context::load`].
+//! AWS takes the global [`cuadre::context::AwsArgs`] and calls [`cuadre::context::Context::load`].
 
 use cuadre::{demo, dev, errln, reconcile, sandbox, tenant, voucher, webhook};
 use std::process::ExitCode;
@@ -21,6 +21,10 @@ use clap::{Parser, Subcommand};
                   at an emulator (`. .local/aws.env` sets it, with TABLE_NAME, for the local one)."
 )]
 struct Cli {
+    /// Where the commands that touch AWS act (`--stack NAME`, or `--table`/`--secrets-prefix`);
+    /// global, so `cuadre --stack cuadre tenant list` and `cuadre tenant list --stack cuadre` agree.
+    #[command(flatten)]
+    aws: cuadre::context::AwsArgs,
     #[command(subcommand)]
     command: Command,
 }
@@ -65,9 +69,9 @@ enum CliError {
     Demo(#[from] demo::DemoError),
 }
 
-async fn run(command: Command) -> Result<(), CliError> {
+async fn run(aws: cuadre::context::AwsArgs, command: Command) -> Result<(), CliError> {
     match command {
-        Command::Tenant(args) => tenant::run(args).await?,
+        Command::Tenant(args) => tenant::run(&aws, args).await?,
         Command::Sandbox(args) => sandbox::run(args).await?,
         Command::Webhook(args) => webhook::run(args).await?,
         Command::Dev(args) => dev::run(args).await?,
@@ -103,7 +107,7 @@ async fn main() -> ExitCode {
         Command::Demo(_) => "error",
         _ => "warn",
     });
-    match run(cli.command).await {
+    match run(cli.aws, cli.command).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             errln!("error: {e}");

@@ -4,8 +4,8 @@
 mod common;
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use common::{cuadre_aws, describe, run, stderr, stdout};
-use cuadre_aws::{DynamoStore, SsmSecrets};
+use common::{cuadre, describe, run, stderr, stdout};
+use cuadre_aws::DynamoStore;
 use cuadre_core::peru::ruc_check_digit;
 use cuadre_core::store::{SecretStore, TenantStore};
 use cuadre_core::tenants::{
@@ -63,20 +63,34 @@ fn create_args(id: &TenantId, ruc: &str) -> Vec<String> {
     .collect()
 }
 
-async fn ssm() -> SsmSecrets {
-    SsmSecrets::new(aws_sdk_ssm::Client::new(&local_aws().sdk_config().await))
+/// The binary pointed at the local AWS emulator (started if needed), as `. .local/aws.env` would.
+fn cuadre_aws() -> tokio::process::Command {
+    let mut cmd = cuadre();
+    cmd.envs(local_aws().client_env());
+    cmd
 }
 
 fn bearer(key: &str) -> String {
     format!("Bearer {key}")
 }
 
+/// `cuadre tenant create` with the gateway secret key on stdin, and `extra` flags.
+async fn create_with_stdin(
+    id: &TenantId,
+    ruc: &str,
+    extra: &[&str],
+    stdin: &str,
+) -> std::process::Output {
+    let mut cmd = cuadre_aws();
+    cmd.args(create_args(id, ruc))
+        .arg("--secret-key-stdin")
+        .args(extra);
+    run(cmd, Some(stdin)).await
+}
+
 /// Creates a tenant through the CLI (`--json`), returning its output.
 async fn create(id: &TenantId, secret: &str) -> Value {
-    let mut cmd = cuadre_aws();
-    cmd.args(create_args(id, &valid_ruc()))
-        .args(["--secret-key-stdin", "--json"]);
-    let out = run(cmd, Some(&format!("{secret}\n"))).await;
+    let out = create_with_stdin(id, &valid_ruc(), &["--json"], &format!("{secret}\n")).await;
     assert!(out.status.success(), "{}", describe(&out));
     serde_json::from_slice(&out.stdout).expect("create --json prints JSON")
 }
@@ -87,10 +101,7 @@ async fn create_prints_a_working_key_and_keeps_the_secret_out_of_the_table() {
     let id = unique_tenant("cli");
     let secret = gateway_secret();
 
-    let mut cmd = cuadre_aws();
-    cmd.args(create_args(&id, &valid_ruc()))
-        .arg("--secret-key-stdin");
-    let out = run(cmd, Some(&format!("{secret}\n"))).await;
+    let out = create_with_stdin(&id, &valid_ruc(), &[], &format!("{secret}\n")).await;
     assert!(out.status.success(), "{}", describe(&out));
     let text = stdout(&out);
     assert!(!text.contains(&secret) && !stderr(&out).contains(&secret));
@@ -115,7 +126,7 @@ async fn create_prints_a_working_key_and_keeps_the_secret_out_of_the_table() {
     assert_eq!(tenant.high_value_thresholds.len(), 2);
     assert_eq!(tenant.secret_ref, gateway_secret_name(PREFIX, &id));
 
-    let secrets = ssm().await;
+    let secrets = local_aws().secrets().await;
     assert_eq!(
         secrets
             .get_secret(&tenant.secret_ref)
@@ -132,6 +143,16 @@ async fn create_prints_a_working_key_and_keeps_the_secret_out_of_the_table() {
     assert!(text.contains(&signing), "the signing secret is shown once");
 
     assert_item_lacks(&store, &id, &secret).await;
+}
+
+/// The gateway secret key SSM holds for the tenant.
+async fn gateway_secret_of(id: &TenantId) -> Option<String> {
+    local_aws()
+        .secrets()
+        .await
+        .get_secret(&gateway_secret_name(PREFIX, id))
+        .await
+        .unwrap()
 }
 
 /// Reads the tenant's raw item: no attribute holds the secret.
@@ -181,12 +202,7 @@ async fn json_output_and_the_env_var_work_too() {
     let key = v["api_key"]["api_key"].as_str().unwrap();
     authenticate(&store, Some(&bearer(key))).await.unwrap();
     assert_eq!(
-        ssm()
-            .await
-            .get_secret(&gateway_secret_name(PREFIX, &id))
-            .await
-            .unwrap()
-            .as_deref(),
+        gateway_secret_of(&id).await.as_deref(),
         Some(secret.as_str())
     );
     assert_item_lacks(&store, &id, &secret).await;
@@ -196,21 +212,13 @@ async fn json_output_and_the_env_var_work_too() {
 async fn a_bad_ruc_stores_nothing() {
     let store = local_aws().store().await;
     let id = unique_tenant("cli");
-    let mut cmd = cuadre_aws();
-    cmd.args(create_args(&id, &bad_ruc()))
-        .arg("--secret-key-stdin");
-    let out = run(cmd, Some("pe-secret\n")).await;
+    let out = create_with_stdin(&id, &bad_ruc(), &[], "pe-secret\n").await;
     assert!(!out.status.success(), "{}", describe(&out));
     let err = stderr(&out);
     assert!(err.starts_with("error: invalid RUC"), "{}", describe(&out));
     assert!(err.contains("check digit"), "{}", describe(&out));
     assert!(store.get_tenant(&id).await.unwrap().is_none());
-    assert!(ssm()
-        .await
-        .get_secret(&gateway_secret_name(PREFIX, &id))
-        .await
-        .unwrap()
-        .is_none());
+    assert!(gateway_secret_of(&id).await.is_none());
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -257,10 +265,7 @@ async fn a_duplicate_tenant_is_refused_and_its_secret_kept() {
     let first = gateway_secret();
     create(&id, &first).await;
 
-    let mut cmd = cuadre_aws();
-    cmd.args(create_args(&id, &valid_ruc()))
-        .arg("--secret-key-stdin");
-    let out = run(cmd, Some("another-secret\n")).await;
+    let out = create_with_stdin(&id, &valid_ruc(), &[], "another-secret\n").await;
     assert!(!out.status.success(), "{}", describe(&out));
     assert_eq!(
         stderr(&out).trim(),
@@ -269,12 +274,7 @@ async fn a_duplicate_tenant_is_refused_and_its_secret_kept() {
         describe(&out)
     );
     assert_eq!(
-        ssm()
-            .await
-            .get_secret(&gateway_secret_name(PREFIX, &id))
-            .await
-            .unwrap()
-            .as_deref(),
+        gateway_secret_of(&id).await.as_deref(),
         Some(first.as_str())
     );
 }
@@ -300,6 +300,19 @@ async fn tenant_with_two_keys() -> (TenantId, String, String, String) {
         assert_eq!(record.tenant_id, id);
     }
     (id, first_id, first_key, second_key)
+}
+
+async fn revoke_key(id: &TenantId, key_id: &str) -> std::process::Output {
+    let mut cmd = cuadre_aws();
+    cmd.args([
+        "tenant",
+        "revoke-key",
+        "--id",
+        id.as_str(),
+        "--key-id",
+        key_id,
+    ]);
+    run(cmd, None).await
 }
 
 async fn keys_json(id: &TenantId) -> Vec<Value> {
@@ -346,16 +359,7 @@ async fn rotate_adds_a_second_valid_key() {
     assert!(!stdout(&out).contains(&first_key));
 
     // Unknown key and unknown tenant are clear errors.
-    let mut cmd = cuadre_aws();
-    cmd.args([
-        "tenant",
-        "revoke-key",
-        "--id",
-        id.as_str(),
-        "--key-id",
-        "0000000000",
-    ]);
-    let out = run(cmd, None).await;
+    let out = revoke_key(&id, "0000000000").await;
     assert!(!out.status.success());
     assert!(
         stderr(&out).contains("has no API key 0000000000"),
@@ -380,16 +384,7 @@ async fn revoke_disables_only_that_key() {
     let store = local_aws().store().await;
     let (id, first_id, first_key, second_key) = tenant_with_two_keys().await;
 
-    let mut cmd = cuadre_aws();
-    cmd.args([
-        "tenant",
-        "revoke-key",
-        "--id",
-        id.as_str(),
-        "--key-id",
-        &first_id,
-    ]);
-    let out = run(cmd, None).await;
+    let out = revoke_key(&id, &first_id).await;
     assert!(out.status.success(), "{}", describe(&out));
     assert!(stdout(&out).contains("revoked"), "{}", describe(&out));
     assert!(matches!(
@@ -411,16 +406,7 @@ async fn revoke_disables_only_that_key() {
     assert_eq!(row["revoked_keys"], 1);
 
     // Revoking again is harmless and says so.
-    let mut cmd = cuadre_aws();
-    cmd.args([
-        "tenant",
-        "revoke-key",
-        "--id",
-        id.as_str(),
-        "--key-id",
-        &first_id,
-    ]);
-    let out = run(cmd, None).await;
+    let out = revoke_key(&id, &first_id).await;
     assert!(out.status.success(), "{}", describe(&out));
     assert!(
         stdout(&out).contains("already revoked"),

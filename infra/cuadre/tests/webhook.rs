@@ -281,12 +281,7 @@ async fn the_sandbox_starts_and_prints_its_url() {
         .find(|w| w.starts_with("http://"))
         .unwrap_or_else(|| panic!("no URL in {first:?}"))
         .to_string();
-    let health: serde_json::Value = reqwest::get(format!("{url}/sandbox/health"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let health = cuadre_testing::http::get_json(&format!("{url}/sandbox/health")).await;
     assert_eq!(health["status"], "ok");
     child.kill().await.unwrap();
 }

@@ -565,6 +565,24 @@ mod tests {
         assert_eq!(req.uri().to_string(), "http://127.0.0.1:9/raw");
     }
 
+    /// Each HTTP function routes exactly what `template.yaml` gives it, in the template's order.
+    #[test]
+    fn every_functions_routes_are_the_templates() {
+        let template = include_str!("../../../template.yaml");
+        for (function, routes) in [
+            ("IssueCodeFunction", issue_code::ROUTES),
+            ("BuyerPageFunction", buyer_page::ROUTES),
+            ("MerchantApiFunction", merchant_api::ROUTES),
+            ("GatewayWebhookFunction", gateway_webhook::ROUTES),
+        ] {
+            assert_eq!(
+                cuadre_lambda::http::template_routes(template, function),
+                routes.0,
+                "{function}"
+            );
+        }
+    }
+
     #[test]
     fn handlers_get_the_template_routes_parameters_decoded() {
         let mut table = RouteTable::default();

@@ -7,16 +7,16 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
-use aws_sdk_sqs::types::QueueAttributeName;
-use cuadre_aws::SsmSecrets;
-use cuadre_core::tenants::{provision, NewTenant, Provisioned, TenantRandomness};
-use cuadre_core::Ruc;
-use cuadre_gateway_sandbox::{RunningSandbox, SandboxBuilder, SandboxMerchant};
+use cuadre_core::tenants::Provisioned;
+use cuadre_gateway_sandbox::RunningSandbox;
 use cuadre_platform::{
     register_functions, AwsEnv, BoundPlatform, PlatformConfig, QueuePoller, Registry,
     RunningPlatform, Template,
 };
-use cuadre_testing::{local_aws, repo_root, unique_tenant};
+use cuadre_testing::http::code_request;
+use cuadre_testing::sandbox::sandbox_for;
+use cuadre_testing::sqs::{queue, queue_counts};
+use cuadre_testing::{local_aws, repo_root, TenantSetup, TestAws, TestMerchant};
 use serde_json::{json, Value};
 
 const ACCESS_KEY: &str = "platform-test-access";
@@ -109,12 +109,8 @@ struct World {
 
 async fn world() -> World {
     let aws = local_aws();
-    let id_service = 1000 + u32::from(rand::random::<u16>() % 8000);
-    let sandbox = SandboxBuilder::default()
-        .merchant(SandboxMerchant::new(id_service, ACCESS_KEY, SECRET_KEY))
-        .start()
-        .await
-        .unwrap();
+    let merchant = TestMerchant::random_with(ACCESS_KEY, SECRET_KEY);
+    let sandbox = sandbox_for(merchant.at_sandbox()).await;
     let config = PlatformConfig::new(
         test_template(),
         AwsEnv::from_vars(aws.vars.clone()),
@@ -126,34 +122,11 @@ async fn world() -> World {
     let platform = bound.serve(registry).await.unwrap();
 
     // The merchant, onboarded through the same provisioning `cuadre tenant create` uses.
-    let store = aws.store().await;
-    let ssm = SsmSecrets::new(aws_sdk_ssm::Client::new(&aws.sdk_config().await));
-    let tenant = provision(
-        &store,
-        &store,
-        &ssm,
-        "/cuadre/test",
-        NewTenant {
-            tenant_id: unique_tenant("platform"),
-            name: "Bodega Platform SAC".into(),
-            ruc: Ruc::parse("20100047218").unwrap(),
-            id_service,
-            access_key: ACCESS_KEY.into(),
-            gateway_secret_key: SECRET_KEY.into(),
-            default_expiry_hours: None,
-            high_value_thresholds: Default::default(),
-            notification_url: None,
-            buyer_emails: false,
-        },
-        TenantRandomness {
-            api_key_id: rand::random(),
-            api_key_secret: rand::random(),
-            notification_secret: rand::random(),
-        },
-        chrono::Utc::now(),
-    )
-    .await
-    .unwrap();
+    let setup = TenantSetup::new("platform")
+        .name("Bodega Platform SAC")
+        .merchant(&merchant)
+        .buyer_emails(false);
+    let tenant = TestAws::connect().await.provision(setup).await;
     World {
         platform,
         _sandbox: sandbox,
@@ -190,22 +163,14 @@ async fn merchant_and_buyer_over_http() {
 
     // merchant: issue a code
     let order_id = format!("P-{}", rand::random::<u32>());
+    let mut request = code_request(&order_id, json!(150.5));
+    request["expires_in_hours"] = json!(24);
     let response = w
         .http
         .post(w.url("/v1/payment-codes"))
         .header("authorization", w.bearer())
         .header("idempotency-key", format!("k-{order_id}"))
-        .json(&json!({
-            "order_id": order_id,
-            "amount": 150.5,
-            "currency": "PEN",
-            "channel": "api",
-            "concept": "Pedido de prueba",
-            "buyer": {"email": "ana.quispe@example.pe", "name": "Ana", "last_name": "Quispe",
-                      "phone": "987654321", "phone_country_code": "+51",
-                      "document_type": "DNI", "document_number": "45678912"},
-            "expires_in_hours": 24
-        }))
+        .json(&request)
         .send()
         .await
         .unwrap();
@@ -328,58 +293,15 @@ fn recording_consumer(seen: Arc<Mutex<Vec<(String, String)>>>) -> Registry {
     registry
 }
 
-async fn visible_and_in_flight(sqs: &aws_sdk_sqs::Client, url: &str) -> (i64, i64) {
-    let out = sqs
-        .get_queue_attributes()
-        .queue_url(url)
-        .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
-        .attribute_names(QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
-        .send()
-        .await
-        .unwrap();
-    let attrs = out.attributes().unwrap();
-    let n = |a: QueueAttributeName| attrs.get(&a).map_or(0, |v| v.parse().unwrap());
-    (
-        n(QueueAttributeName::ApproximateNumberOfMessages),
-        n(QueueAttributeName::ApproximateNumberOfMessagesNotVisible),
-    )
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn a_failed_record_is_retried_then_dead_lettered_while_the_others_are_deleted() {
     let sqs = local_aws().sqs().await;
-    let suffix = uuid::Uuid::new_v4().simple().to_string();
-    let dlq_url = sqs
-        .create_queue()
-        .queue_name(format!("platform-test-dlq-{}", &suffix[..12]))
-        .send()
-        .await
-        .unwrap()
-        .queue_url
-        .unwrap();
-    let dlq_arn = sqs
-        .get_queue_attributes()
-        .queue_url(&dlq_url)
-        .attribute_names(QueueAttributeName::QueueArn)
-        .send()
-        .await
-        .unwrap()
-        .attributes()
-        .unwrap()[&QueueAttributeName::QueueArn]
-        .clone();
-    let url = sqs
-        .create_queue()
-        .queue_name(format!("platform-test-{}", &suffix[..12]))
-        .attributes(QueueAttributeName::VisibilityTimeout, "1")
-        .attributes(
-            QueueAttributeName::RedrivePolicy,
-            json!({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 2}).to_string(),
-        )
-        .send()
-        .await
-        .unwrap()
-        .queue_url
-        .unwrap();
+    let q = queue("platform-test")
+        .visibility_timeout(1)
+        .dead_letter_after(2)
+        .create(&sqs)
+        .await;
+    let (url, dlq_url) = (q.url.clone(), q.dlq().to_string());
     for body in ["ok-1", "poison", "ok-2"] {
         sqs.send_message()
             .queue_url(&url)
@@ -451,28 +373,22 @@ async fn a_failed_record_is_retried_then_dead_lettered_while_the_others_are_dele
         "redelivered until maxReceiveCount: {seen:?}"
     );
     assert_eq!(
-        visible_and_in_flight(&sqs, &url).await,
+        queue_counts(&sqs, &url).await,
         (0, 0),
         "nothing left on the queue"
     );
 
-    sqs.delete_queue().queue_url(&url).send().await.unwrap();
-    sqs.delete_queue().queue_url(&dlq_url).send().await.unwrap();
+    q.delete(&sqs).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_batch_whose_consumer_panics_is_left_whole_for_retry() {
     let sqs = local_aws().sqs().await;
-    let suffix = uuid::Uuid::new_v4().simple().to_string();
-    let url = sqs
-        .create_queue()
-        .queue_name(format!("platform-test-panic-{}", &suffix[..12]))
-        .attributes(QueueAttributeName::VisibilityTimeout, "30")
-        .send()
-        .await
-        .unwrap()
-        .queue_url
-        .unwrap();
+    let q = queue("platform-test-panic")
+        .visibility_timeout(30)
+        .create(&sqs)
+        .await;
+    let url = q.url.clone();
     for body in ["a", "b"] {
         sqs.send_message()
             .queue_url(&url)
@@ -500,9 +416,9 @@ async fn a_batch_whose_consumer_panics_is_left_whole_for_retry() {
     assert_eq!(outcome.received, 2);
     assert_eq!((outcome.deleted, outcome.failed), (0, 2));
     assert_eq!(
-        visible_and_in_flight(&sqs, &url).await,
+        queue_counts(&sqs, &url).await,
         (0, 2),
         "both still on the queue, in flight"
     );
-    sqs.delete_queue().queue_url(&url).send().await.unwrap();
+    q.delete(&sqs).await;
 }

@@ -110,6 +110,16 @@ impl AwsContext {
     pub fn s3(&self) -> aws_sdk_s3::Client {
         s3_client(&self.sdk, &self.endpoint)
     }
+
+    /// The store over the stage's single table.
+    pub fn store(&self, table: impl Into<String>) -> crate::DynamoStore {
+        crate::DynamoStore::new(aws_sdk_dynamodb::Client::new(&self.sdk), table)
+    }
+
+    /// SSM Parameter Store, where tenants' secrets live.
+    pub fn ssm(&self) -> crate::SsmSecrets {
+        crate::SsmSecrets::new(aws_sdk_ssm::Client::new(&self.sdk))
+    }
 }
 
 /// An S3 client; path-style addressing against the emulator (no wildcard DNS on loopback).

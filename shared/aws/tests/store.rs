@@ -5,17 +5,16 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use cuadre_aws::DynamoStore;
-use cuadre_core::records::{IdempotencyStatus, PaymentSource};
+use cuadre_core::records::IdempotencyStatus;
 use cuadre_core::store::{
     Created, ExceptionStore, IdempotencyStart, IdempotencyStore, OrderStore, PaymentStore,
     StoreError, TenantStore,
 };
 use cuadre_core::{
     Cip, Currency, ExceptionKey, ExceptionKind, ExceptionRecord, ExceptionStatus,
-    IdempotencyRecord, Money, OperationNumber, Order, OrderId, OrderStatus, Payment, Ruc, Tenant,
-    TenantId,
+    IdempotencyRecord, Money, Order, OrderId, OrderStatus, Payment, TenantId,
 };
-use cuadre_testing::{local_aws, unique_tenant};
+use cuadre_testing::{local_aws, unique_tenant, OrderBuilder, PaymentBuilder, TenantRecordBuilder};
 
 async fn store() -> DynamoStore {
     local_aws().store().await
@@ -26,37 +25,22 @@ fn t0() -> DateTime<Utc> {
 }
 
 fn order(tenant: &TenantId, id: &str, cip: &str) -> Order {
-    Order {
-        tenant_id: tenant.clone(),
-        order_id: OrderId::parse(id).unwrap(),
-        cip: Some(Cip::parse(cip).unwrap()),
-        amount: Money::parse("150.00", Currency::Pen).unwrap(),
-        status: OrderStatus::Pending,
-        issued_at: t0(),
-        expires_at: t0() + Duration::hours(48),
-        cip_url: None,
-        channel: Some("api".into()),
-        concept: None,
-        buyer: None,
-        pay_token: None,
-        issuing_since: None,
-        unknown_issue_attempts: 0,
-        version: 1,
-    }
+    OrderBuilder::new(tenant, id)
+        .cip(cip)
+        .issued_at(t0())
+        .channel("api")
+        .build()
+}
+
+/// The stored order (the test fails if there is none).
+async fn stored(store: &DynamoStore, tenant: &TenantId, id: &OrderId) -> Order {
+    store.get_order(tenant, id).await.unwrap().unwrap()
 }
 
 fn payment(tenant: &TenantId, cip: &str, op: &str) -> Payment {
-    Payment {
-        tenant_id: tenant.clone(),
-        cip: Cip::parse(cip).unwrap(),
-        operation_number: OperationNumber::parse(op).unwrap(),
-        amount: Money::parse("150.00", Currency::Pen).unwrap(),
-        paid_at: t0() + Duration::hours(1),
-        received_at: t0() + Duration::hours(1),
-        order_id: None,
-        source: PaymentSource::Notification,
-        raw_ref: None,
-    }
+    PaymentBuilder::new(tenant, cip, op)
+        .paid_at(t0() + Duration::hours(1))
+        .build()
 }
 
 #[tokio::test]
@@ -109,11 +93,7 @@ async fn concurrent_transitions_of_one_order_have_one_winner() {
     assert!(results
         .iter()
         .any(|r| matches!(r, Err(StoreError::Conflict(_)))));
-    let stored = store
-        .get_order(&tenant, &o.order_id)
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = stored(&store, &tenant, &o.order_id).await;
     assert_eq!(stored.status, wins[0].status);
     assert_eq!(stored.version, 2);
 }
@@ -160,12 +140,7 @@ async fn illegal_transition_is_refused_before_writing() {
         .unwrap_err();
     assert!(matches!(stale, StoreError::Conflict(_)));
     assert_eq!(
-        store
-            .get_order(&tenant, &o.order_id)
-            .await
-            .unwrap()
-            .unwrap()
-            .status,
+        stored(&store, &tenant, &o.order_id).await.status,
         OrderStatus::Paid
     );
 }
@@ -180,24 +155,8 @@ async fn same_order_id_in_two_tenants_stays_separate() {
     o2.amount = Money::parse("20", Currency::Usd).unwrap();
     store.create_order(&o1).await.unwrap();
     store.create_order(&o2).await.unwrap();
-    assert_eq!(
-        store
-            .get_order(&t1, &o1.order_id)
-            .await
-            .unwrap()
-            .unwrap()
-            .amount,
-        o1.amount
-    );
-    assert_eq!(
-        store
-            .get_order(&t2, &o2.order_id)
-            .await
-            .unwrap()
-            .unwrap()
-            .amount,
-        o2.amount
-    );
+    assert_eq!(stored(&store, &t1, &o1.order_id).await.amount, o1.amount);
+    assert_eq!(stored(&store, &t2, &o2.order_id).await.amount, o2.amount);
     let cip = Cip::parse("4001").unwrap();
     assert_eq!(
         store
@@ -222,12 +181,7 @@ async fn same_order_id_in_two_tenants_stays_separate() {
         .await
         .unwrap();
     assert_eq!(
-        store
-            .get_order(&t2, &o2.order_id)
-            .await
-            .unwrap()
-            .unwrap()
-            .status,
+        stored(&store, &t2, &o2.order_id).await.status,
         OrderStatus::Pending
     );
     // a page token from one tenant's listing is refused for another's
@@ -370,6 +324,10 @@ async fn exceptions_are_idempotent_and_updated_conditionally() {
     assert_eq!(acked.len(), 1);
 }
 
+async fn start(store: &DynamoStore, rec: &IdempotencyRecord, now: i64) -> IdempotencyStart {
+    store.start(rec, now).await.unwrap()
+}
+
 #[tokio::test]
 async fn idempotency_records_follow_the_powertools_protocol() {
     let store = store().await;
@@ -384,20 +342,14 @@ async fn idempotency_records_follow_the_powertools_protocol() {
         expires_at: now + 3600,
         in_progress_until: now + 30,
     };
-    assert_eq!(
-        store.start(&rec, now).await.unwrap(),
-        IdempotencyStart::Started
-    );
-    assert_eq!(
-        store.start(&rec, now).await.unwrap(),
-        IdempotencyStart::InProgress
-    );
+    assert_eq!(start(&store, &rec, now).await, IdempotencyStart::Started);
+    assert_eq!(start(&store, &rec, now).await, IdempotencyStart::InProgress);
     let other_body = IdempotencyRecord {
         payload_hash: "bbb".into(),
         ..rec.clone()
     };
     assert_eq!(
-        store.start(&other_body, now).await.unwrap(),
+        start(&store, &other_body, now).await,
         IdempotencyStart::PayloadMismatch
     );
     store
@@ -405,16 +357,16 @@ async fn idempotency_records_follow_the_powertools_protocol() {
         .await
         .unwrap();
     assert_eq!(
-        store.start(&rec, now).await.unwrap(),
+        start(&store, &rec, now).await,
         IdempotencyStart::Completed("{\"cip\":\"1\"}".into())
     );
     assert_eq!(
-        store.start(&other_body, now).await.unwrap(),
+        start(&store, &other_body, now).await,
         IdempotencyStart::PayloadMismatch
     );
     // expired records no longer count
     assert_eq!(
-        store.start(&rec, now + 7200).await.unwrap(),
+        start(&store, &rec, now + 7200).await,
         IdempotencyStart::Started
     );
     // an abandoned IN_PROGRESS record (its Lambda died) can be taken over after its lease
@@ -422,39 +374,21 @@ async fn idempotency_records_follow_the_powertools_protocol() {
         key: "key-2".into(),
         ..rec.clone()
     };
+    assert_eq!(start(&store, &rec2, now).await, IdempotencyStart::Started);
     assert_eq!(
-        store.start(&rec2, now).await.unwrap(),
-        IdempotencyStart::Started
-    );
-    assert_eq!(
-        store.start(&rec2, now + 31).await.unwrap(),
+        start(&store, &rec2, now + 31).await,
         IdempotencyStart::Started
     );
     store.abandon(&tenant, "key-2").await.unwrap();
-    assert_eq!(
-        store.start(&rec2, now).await.unwrap(),
-        IdempotencyStart::Started
-    );
+    assert_eq!(start(&store, &rec2, now).await, IdempotencyStart::Started);
 }
 
 #[tokio::test]
 async fn tenants_are_created_once_and_listed_without_a_scan() {
     let store = store().await;
-    let tenant = Tenant {
-        tenant_id: unique_tenant("tn"),
-        name: "Tienda Uno".into(),
-        ruc: Ruc::parse("20100047218").unwrap(),
-        id_service: 1234,
-        access_key: "ACCESSKEY".into(),
-        secret_ref: "/cuadre/tenants/x/secret".into(),
-        default_expiry_hours: 48,
-        high_value_thresholds: Default::default(),
-        notification_url: None,
-        notification_secret_ref: None,
-        buyer_emails: true,
-        created_at: t0(),
-        version: 1,
-    };
+    let tenant = TenantRecordBuilder::new(&unique_tenant("tn"))
+        .created_at(t0())
+        .build();
     store.create_tenant(&tenant).await.unwrap();
     assert!(matches!(
         store.create_tenant(&tenant).await,

@@ -7,7 +7,7 @@ use cuadre_core::store::{
     Created, StatusLookup, StatusLookupStore, StoreError, VoucherReadStore, VoucherStore,
 };
 use cuadre_core::{Cip, OperationNumber, OrderId, TenantId, Voucher, VoucherFields};
-use cuadre_testing::{local_aws, unique_tenant};
+use cuadre_testing::{local_aws, unique_tenant, VoucherBuilder};
 
 async fn store() -> DynamoStore {
     local_aws().store().await
@@ -18,21 +18,14 @@ fn t0() -> DateTime<Utc> {
 }
 
 fn voucher(tenant: &TenantId, id: &str, order: &str, minutes: i64) -> Voucher {
-    Voucher {
-        tenant_id: tenant.clone(),
-        voucher_id: id.into(),
-        order_id: OrderId::parse(order).unwrap(),
-        object_key: format!("vouchers/{tenant}/{order}/{id}"),
-        sha256: format!("{id:0>64}"),
-        perceptual_hash: Some("g16:AAAA".into()),
-        uploaded_at: t0() + Duration::minutes(minutes),
-        fields: VoucherFields {
+    VoucherBuilder::new(tenant, order, id)
+        .perceptual_hash("g16:AAAA")
+        .uploaded_at(t0() + Duration::minutes(minutes))
+        .fields(VoucherFields {
             operation_number: Some("000123".into()),
             ..Default::default()
-        },
-        confidence_permille: 900,
-        warnings: vec![],
-    }
+        })
+        .build()
 }
 
 #[tokio::test]

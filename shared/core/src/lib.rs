@@ -14,6 +14,7 @@ pub mod reconcile;
 pub mod records;
 pub mod refund;
 pub mod rules;
+pub mod settings;
 pub mod store;
 pub mod tenants;
 pub mod time;

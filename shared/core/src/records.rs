@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::ids::{Cip, OperationNumber, OrderId, TenantId};
 use crate::money::{Currency, Money};
 use crate::peru::Ruc;
+use crate::settings::{LatePaymentPolicy, RetiringSecret};
 
 /// A merchant using cuadre.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -32,6 +33,22 @@ pub struct Tenant {
     pub notification_secret_ref: Option<String>,
     #[serde(default = "default_true")]
     pub buyer_emails: bool,
+    /// How late a settlement may be; `None` = reconciliation's default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settlement_lag_hours: Option<u32>,
+    #[serde(default)]
+    pub late_payment_policy: LatePaymentPolicy,
+    /// During a rotation's overlap: the notification secret being replaced.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_notification_secret: Option<RetiringSecret>,
+    /// Set while an operator has disabled the merchant: its API keys stop working; gateway
+    /// notifications for it are still recorded (the money is real).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::time::serde_lima::option"
+    )]
+    pub disabled_at: Option<DateTime<Utc>>,
     #[serde(with = "crate::time::serde_lima")]
     pub created_at: DateTime<Utc>,
     pub version: u64,

@@ -54,6 +54,9 @@ pub enum IdempotencyStart {
 pub trait TenantStore: Send + Sync {
     async fn create_tenant(&self, tenant: &Tenant) -> Result<(), StoreError>;
     async fn get_tenant(&self, tenant_id: &TenantId) -> Result<Option<Tenant>, StoreError>;
+    /// Writes `next` in place of `current` only if the stored tenant is still at
+    /// `current.version`; bumps the version. `Conflict` when another writer got there first.
+    async fn replace_tenant(&self, current: &Tenant, next: &Tenant) -> Result<Tenant, StoreError>;
 }
 
 #[async_trait]

@@ -10,6 +10,7 @@ use crate::ids::TenantId;
 use crate::money::Currency;
 use crate::peru::Ruc;
 use crate::records::Tenant;
+use crate::settings::{LatePaymentPolicy, SettingsError, SettingsPatch, EXPIRY_HOURS};
 use crate::store::{ApiKeyStore, SecretStore, StoreError, TenantStore};
 
 /// Code lifetime when the merchant sets none.
@@ -66,6 +67,9 @@ pub enum TenantError {
     Unknown(TenantId),
     #[error("{0}")]
     Invalid(String),
+    /// A setting that cannot take the value asked for (see [`crate::settings`]).
+    #[error(transparent)]
+    Setting(#[from] SettingsError),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -105,7 +109,7 @@ fn validate(input: &NewTenant) -> Result<(), TenantError> {
         ));
     }
     if let Some(h) = input.default_expiry_hours {
-        if !(1..=720).contains(&h) {
+        if !EXPIRY_HOURS.contains(&h) {
             return Err(TenantError::Invalid(
                 "default expiry must be 1–720 hours".into(),
             ));
@@ -165,6 +169,10 @@ pub async fn provision(
         notification_url: input.notification_url,
         notification_secret_ref: Some(notification_secret_ref),
         buyer_emails: input.buyer_emails,
+        settlement_lag_hours: None,
+        late_payment_policy: LatePaymentPolicy::default(),
+        previous_notification_secret: None,
+        disabled_at: None,
         created_at: now,
         version: 1,
     };
@@ -214,6 +222,8 @@ pub enum AuthError {
     Revoked,
     #[error("the API key's merchant no longer exists")]
     UnknownTenant,
+    #[error("this merchant is disabled; its keys work again once an operator enables it")]
+    Disabled,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -257,5 +267,68 @@ pub async fn authenticate_merchant(
         .get_tenant(&key.tenant_id)
         .await?
         .ok_or(AuthError::UnknownTenant)?;
+    if tenant.is_disabled() {
+        return Err(AuthError::Disabled);
+    }
     Ok((key, tenant))
+}
+
+/// A tenant read for a change, or `Unknown`.
+async fn existing(tenants: &dyn TenantStore, tenant_id: &TenantId) -> Result<Tenant, TenantError> {
+    tenants
+        .get_tenant(tenant_id)
+        .await?
+        .ok_or_else(|| TenantError::Unknown(tenant_id.clone()))
+}
+
+/// Applies a settings patch to the stored tenant (conditional on the version it read: a
+/// concurrent change is a `Conflict`, never overwritten).
+pub async fn update_settings(
+    tenants: &dyn TenantStore,
+    tenant_id: &TenantId,
+    patch: &SettingsPatch,
+) -> Result<Tenant, TenantError> {
+    let current = existing(tenants, tenant_id).await?;
+    let next = patch.apply(&current)?;
+    if next == current {
+        return Ok(current);
+    }
+    Ok(tenants.replace_tenant(&current, &next).await?)
+}
+
+/// A new notification secret, stored under a name of its own, becomes the signing secret; the old
+/// one keeps signing beside it for the overlap. Returns the tenant and the new secret, shown once.
+pub async fn rotate_notification_secret(
+    tenants: &dyn TenantStore,
+    secrets: &dyn SecretStore,
+    secrets_prefix: &str,
+    tenant_id: &TenantId,
+    random: [u8; 32],
+    now: DateTime<Utc>,
+) -> Result<(Tenant, String), TenantError> {
+    let current = existing(tenants, tenant_id).await?;
+    let secret = hex::encode(random);
+    let name = format!(
+        "{}-v{}",
+        notification_secret_name(secrets_prefix, tenant_id),
+        current.version + 1
+    );
+    secrets.put_secret(&name, &secret).await?;
+    let next = current.with_rotated_secret(name, now);
+    Ok((tenants.replace_tenant(&current, &next).await?, secret))
+}
+
+/// Disables (`Some(now)`) or enables (`None`) a merchant. Idempotent.
+pub async fn set_disabled(
+    tenants: &dyn TenantStore,
+    tenant_id: &TenantId,
+    disabled_at: Option<DateTime<Utc>>,
+) -> Result<Tenant, TenantError> {
+    let current = existing(tenants, tenant_id).await?;
+    if current.is_disabled() == disabled_at.is_some() {
+        return Ok(current);
+    }
+    let mut next = current.clone();
+    next.disabled_at = disabled_at;
+    Ok(tenants.replace_tenant(&current, &next).await?)
 }

@@ -7,8 +7,9 @@ use std::time::Duration;
 use chrono::Utc;
 use common::*;
 use cuadre_core::ids::Cip;
-use cuadre_gateway::{CipStatus, Credentials, GatewayConfig, GatewayError};
+use cuadre_gateway::{CipStatus, Credentials, GatewayError};
 use cuadre_gateway_sandbox::{Faults, PayRequest, SandboxBuilder, StatusChangeRequest};
+use cuadre_testing::sandbox::{gateway_client, sandbox_for};
 use rust_decimal::Decimal;
 
 fn dec(s: &str) -> Decimal {
@@ -17,12 +18,9 @@ fn dec(s: &str) -> Decimal {
 
 #[tokio::test]
 async fn happy_path_creates_a_cip_with_its_page() {
-    let sb = default_sandbox().await;
+    let sb = sandbox_for(merchant()).await;
     let client = client(&sb);
-    let issued = client
-        .create_cip(&credentials(), &order("ORD-1", "22.05"))
-        .await
-        .unwrap();
+    let issued = issue(&client, "ORD-1", "22.05").await;
     assert_eq!(issued.cip.as_str(), "2523136", "first CIP of the sandbox");
     assert_eq!(issued.amount, Some(dec("22.05")));
     assert_eq!(issued.transaction_code.as_deref(), Some("ORD-1"));
@@ -36,17 +34,14 @@ async fn happy_path_creates_a_cip_with_its_page() {
     assert!(html.contains("2523136"));
     assert!(html.contains("S/ 22.05"));
 
-    let second = client
-        .create_cip(&credentials(), &order("ORD-2", "10"))
-        .await
-        .unwrap();
+    let second = issue(&client, "ORD-2", "10").await;
     assert_eq!(second.cip.as_str(), "2523137", "CIP numbers increment");
     assert_eq!(sb.state.stats().cips_issued, 2);
 }
 
 #[tokio::test]
 async fn one_authorization_serves_many_creations() {
-    let sb = default_sandbox().await;
+    let sb = sandbox_for(merchant()).await;
     let client = client(&sb);
     for i in 0..5 {
         client
@@ -90,15 +85,9 @@ async fn a_fresh_cold_client_on_a_new_cache_authorizes_again_but_tokens_are_per_
     ))
     .await;
     let client = client(&sb);
-    client
-        .create_cip(&credentials(), &order("A-1", "5"))
-        .await
-        .unwrap();
+    issue(&client, "A-1", "5").await;
     client.create_cip(&other, &order("B-1", "5")).await.unwrap();
-    client
-        .create_cip(&credentials(), &order("A-2", "5"))
-        .await
-        .unwrap();
+    issue(&client, "A-2", "5").await;
     client.create_cip(&other, &order("B-2", "5")).await.unwrap();
     assert_eq!(sb.state.stats().authorizations, 2, "one token per merchant");
     // a CIP of one merchant is invisible to the other
@@ -121,20 +110,11 @@ async fn token_is_renewed_before_it_expires() {
     .await;
     // renew 5 minutes before expiry, capped at half the lifetime: here after 1 s
     let client = client(&sb);
-    client
-        .create_cip(&credentials(), &order("T-1", "5"))
-        .await
-        .unwrap();
-    client
-        .create_cip(&credentials(), &order("T-2", "5"))
-        .await
-        .unwrap();
+    issue(&client, "T-1", "5").await;
+    issue(&client, "T-2", "5").await;
     assert_eq!(sb.state.stats().authorizations, 1);
     tokio::time::sleep(Duration::from_millis(1200)).await;
-    client
-        .create_cip(&credentials(), &order("T-3", "5"))
-        .await
-        .unwrap();
+    issue(&client, "T-3", "5").await;
     let stats = sb.state.stats();
     assert_eq!(stats.authorizations, 2);
     assert_eq!(
@@ -145,17 +125,11 @@ async fn token_is_renewed_before_it_expires() {
 
 #[tokio::test]
 async fn token_refused_with_401_is_renewed_once() {
-    let sb = default_sandbox().await;
+    let sb = sandbox_for(merchant()).await;
     let client = client(&sb);
-    client
-        .create_cip(&credentials(), &order("R-1", "5"))
-        .await
-        .unwrap();
+    issue(&client, "R-1", "5").await;
     assert_eq!(sb.state.revoke_tokens(), 1);
-    let issued = client
-        .create_cip(&credentials(), &order("R-2", "5"))
-        .await
-        .unwrap();
+    let issued = issue(&client, "R-2", "5").await;
     assert_eq!(issued.transaction_code.as_deref(), Some("R-2"));
     let stats = sb.state.stats();
     assert_eq!(stats.authorizations, 2);
@@ -165,7 +139,7 @@ async fn token_refused_with_401_is_renewed_once() {
 
 #[tokio::test]
 async fn field_errors_name_the_fields() {
-    let sb = default_sandbox().await;
+    let sb = sandbox_for(merchant()).await;
     let client = client(&sb);
     let mut bad = order("F-1", "5");
     bad.user_document_type = Some("CE".into());
@@ -204,10 +178,7 @@ async fn amount_above_the_merchant_maximum_is_511() {
     let sb = sandbox(SandboxBuilder::default().merchant(merchant().with_max_amount(dec("100.00"))))
         .await;
     let client = client(&sb);
-    client
-        .create_cip(&credentials(), &order("M-1", "100.00"))
-        .await
-        .unwrap();
+    issue(&client, "M-1", "100.00").await;
     let err = client
         .create_cip(&credentials(), &order("M-2", "100.01"))
         .await
@@ -221,7 +192,7 @@ async fn amount_above_the_merchant_maximum_is_511() {
 
 #[tokio::test]
 async fn rejected_credentials() {
-    let sb = default_sandbox().await;
+    let sb = sandbox_for(merchant()).await;
     let client = client(&sb);
     let wrong_secret = Credentials::new(ID_SERVICE, ACCESS_KEY, "not-the-secret");
     let err = client
@@ -251,10 +222,7 @@ async fn rejected_credentials() {
         client.create_cip(&credentials(), &order("C-3", "5")).await,
         Err(GatewayError::CredentialsRejected { .. })
     ));
-    client
-        .create_cip(&credentials(), &order("C-4", "5"))
-        .await
-        .unwrap();
+    issue(&client, "C-4", "5").await;
     let stats = sb.state.stats();
     assert_eq!(stats.authorizations_refused, 3);
     assert_eq!(stats.authorizations, 1);
@@ -262,7 +230,7 @@ async fn rejected_credentials() {
 
 #[tokio::test]
 async fn gateway_500_maps_to_unavailable() {
-    let sb = default_sandbox().await;
+    let sb = sandbox_for(merchant()).await;
     let client = client(&sb);
     sb.state.set_faults(Faults {
         fail_next_creates: 2,
@@ -282,22 +250,16 @@ async fn gateway_500_maps_to_unavailable() {
         }
         assert!(err.is_retryable());
     }
-    client
-        .create_cip(&credentials(), &order("E-3", "5"))
-        .await
-        .unwrap();
+    issue(&client, "E-3", "5").await;
     assert_eq!(sb.state.stats().cips_issued, 1);
 }
 
 #[tokio::test]
 async fn slow_gateway_maps_to_timeout() {
-    let sb = default_sandbox().await;
-    let client = client_with(GatewayConfig::new(sb.url()).with_timeout(Duration::from_millis(300)));
+    let sb = sandbox_for(merchant()).await;
+    let client = gateway_client(sb.url(), Duration::from_millis(300));
     // authorize first so only the creation is slow
-    client
-        .create_cip(&credentials(), &order("S-0", "5"))
-        .await
-        .unwrap();
+    issue(&client, "S-0", "5").await;
     sb.state.set_faults(Faults {
         delay_next_creates: 1,
         delay_ms: 1000,
@@ -322,7 +284,7 @@ async fn unreachable_gateway_is_a_connect_error() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     drop(listener);
-    let client = client_with(GatewayConfig::new(format!("http://{addr}")));
+    let client = gateway_client(format!("http://{addr}"), Duration::from_secs(10));
     let err = client
         .create_cip(&credentials(), &order("U-1", "5"))
         .await
@@ -333,7 +295,7 @@ async fn unreachable_gateway_is_a_connect_error() {
 
 #[tokio::test]
 async fn search_extend_delete_and_states() {
-    let sb = default_sandbox().await;
+    let sb = sandbox_for(merchant()).await;
     let client = client(&sb);
     let creds = credentials();
     let a = client
@@ -438,7 +400,7 @@ async fn search_extend_delete_and_states() {
 
 #[tokio::test]
 async fn a_cip_past_its_expiry_reads_as_expired() {
-    let sb = default_sandbox().await;
+    let sb = sandbox_for(merchant()).await;
     let client = client(&sb);
     let mut soon = order("X-1", "5");
     soon.date_expiry = Some(Utc::now() + chrono::Duration::seconds(2));

@@ -2,24 +2,102 @@
 
 mod common;
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::http::StatusCode;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
 use common::*;
 use cuadre_gateway::{verify_notification, Notification};
-use cuadre_gateway_sandbox::{PayRequest, SandboxBuilder};
-use hmac::{Hmac, Mac};
+use cuadre_gateway_sandbox::{DeliveryReport, PayRequest, RunningSandbox, SandboxBuilder};
+// The signature checked the long way (the `hmac` crate), independently of the crate's helper.
+use cuadre_testing::hmac_sha256_hex as independent_hmac;
+use cuadre_testing::http::post_json;
 use rust_decimal::Decimal;
-use sha2::Sha256;
 
-/// The signature checked the long way, independently of the crate's helper.
-fn independent_hmac(secret: &str, body: &[u8]) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
-    mac.update(body);
-    hex::encode(mac.finalize().into_bytes())
+/// One request the receiver got.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub headers: HeaderMap,
+    pub body: Bytes,
 }
 
-async fn sandbox_notifying(url: &str) -> cuadre_gateway_sandbox::RunningSandbox {
+/// A merchant's notification endpoint: answers the scripted statuses in turn (200 once they run out).
+#[derive(Clone)]
+pub struct Receiver {
+    pub url: String,
+    pub received: Arc<Mutex<Vec<Received>>>,
+    _task: Arc<AbortOnDrop>,
+}
+
+pub struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+#[derive(Clone)]
+struct ReceiverState {
+    received: Arc<Mutex<Vec<Received>>>,
+    script: Arc<Mutex<Vec<StatusCode>>>,
+    always: Option<StatusCode>,
+}
+
+async fn receive(State(s): State<ReceiverState>, headers: HeaderMap, body: Bytes) -> StatusCode {
+    s.received.lock().unwrap().push(Received { headers, body });
+    if let Some(status) = s.always {
+        return status;
+    }
+    let mut script = s.script.lock().unwrap();
+    if script.is_empty() {
+        StatusCode::OK
+    } else {
+        script.remove(0)
+    }
+}
+
+impl Receiver {
+    pub async fn start(script: Vec<StatusCode>, always: Option<StatusCode>) -> Receiver {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+            .await
+            .unwrap();
+        let addr = listener.local_addr().unwrap();
+        let received = Arc::new(Mutex::new(Vec::new()));
+        let state = ReceiverState {
+            received: received.clone(),
+            script: Arc::new(Mutex::new(script)),
+            always,
+        };
+        let app = axum::Router::new()
+            .route("/pagoefectivo/notifications", axum::routing::post(receive))
+            .with_state(state);
+        let task = tokio::spawn(async move {
+            axum::serve(listener, app).await.unwrap();
+        });
+        Receiver {
+            url: format!("http://{addr}/pagoefectivo/notifications"),
+            received,
+            _task: Arc::new(AbortOnDrop(task)),
+        }
+    }
+
+    pub fn ok() -> impl std::future::Future<Output = Receiver> {
+        Receiver::start(Vec::new(), None)
+    }
+
+    pub fn count(&self) -> usize {
+        self.received.lock().unwrap().len()
+    }
+
+    pub fn all(&self) -> Vec<Received> {
+        self.received.lock().unwrap().clone()
+    }
+}
+
+async fn sandbox_notifying(url: &str) -> RunningSandbox {
     sandbox(
         SandboxBuilder::default()
             .merchant(merchant().with_notification_url(url))
@@ -29,27 +107,33 @@ async fn sandbox_notifying(url: &str) -> cuadre_gateway_sandbox::RunningSandbox 
     .await
 }
 
+/// Issues a code of S/ 10 for `id` and pays it with the defaults: the report of the notification.
+async fn issue_and_pay(sb: &RunningSandbox, id: &str) -> DeliveryReport {
+    let issued = issue(&client(sb), id, "10").await;
+    sb.state
+        .pay(issued.cip.as_str(), PayRequest::default())
+        .await
+        .unwrap()
+        .notification
+        .unwrap()
+}
+
 #[tokio::test]
 async fn paying_posts_a_correctly_signed_notification() {
     let receiver = Receiver::ok().await;
     let sb = sandbox_notifying(&receiver.url).await;
-    let issued = client(&sb)
-        .create_cip(&credentials(), &order("N-1", "22.05"))
-        .await
-        .unwrap();
+    let issued = issue(&client(&sb), "N-1", "22.05").await;
 
     // through the HTTP control endpoint, as an e2e test would
-    let resp = reqwest::Client::new()
-        .post(format!("{}/sandbox/cips/{}/pay", sb.url(), issued.cip))
-        .json(&serde_json::json!({
+    let (status, outcome) = post_json(
+        &format!("{}/sandbox/cips/{}/pay", sb.url(), issued.cip),
+        &serde_json::json!({
             "operationNumber": "1253",
             "paymentDate": "2026-01-05T10:30:00-05:00"
-        }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 200);
-    let outcome: serde_json::Value = resp.json().await.unwrap();
+        }),
+    )
+    .await;
+    assert_eq!(status, 200);
     assert_eq!(outcome["notification"]["attempts"], 1);
     assert_eq!(outcome["notification"]["delivered"], true);
     assert_eq!(outcome["notification"]["lastStatus"], 200);
@@ -90,10 +174,7 @@ async fn paying_posts_a_correctly_signed_notification() {
 async fn the_caller_chooses_amount_currency_and_defaults_fill_the_rest() {
     let receiver = Receiver::ok().await;
     let sb = sandbox_notifying(&receiver.url).await;
-    let issued = client(&sb)
-        .create_cip(&credentials(), &order("N-2", "50.00"))
-        .await
-        .unwrap();
+    let issued = issue(&client(&sb), "N-2", "50.00").await;
     let outcome = sb
         .state
         .pay(
@@ -146,16 +227,7 @@ async fn the_caller_chooses_amount_currency_and_defaults_fill_the_rest() {
 async fn a_receiver_that_fails_once_gets_the_retry() {
     let receiver = Receiver::start(vec![StatusCode::INTERNAL_SERVER_ERROR], None).await;
     let sb = sandbox_notifying(&receiver.url).await;
-    let issued = client(&sb)
-        .create_cip(&credentials(), &order("N-3", "10"))
-        .await
-        .unwrap();
-    let outcome = sb
-        .state
-        .pay(issued.cip.as_str(), PayRequest::default())
-        .await
-        .unwrap();
-    let report = outcome.notification.unwrap();
+    let report = issue_and_pay(&sb, "N-3").await;
     assert_eq!(report.attempts, 2);
     assert!(report.delivered);
     assert_eq!(report.last_status, Some(200));
@@ -172,17 +244,7 @@ async fn a_receiver_that_fails_once_gets_the_retry() {
 async fn a_receiver_that_always_fails_gets_exactly_two_attempts() {
     let receiver = Receiver::start(Vec::new(), Some(StatusCode::SERVICE_UNAVAILABLE)).await;
     let sb = sandbox_notifying(&receiver.url).await;
-    let issued = client(&sb)
-        .create_cip(&credentials(), &order("N-4", "10"))
-        .await
-        .unwrap();
-    let report = sb
-        .state
-        .pay(issued.cip.as_str(), PayRequest::default())
-        .await
-        .unwrap()
-        .notification
-        .unwrap();
+    let report = issue_and_pay(&sb, "N-4").await;
     assert_eq!(report.attempts, 2);
     assert!(!report.delivered);
     assert_eq!(report.last_status, Some(503));
@@ -198,17 +260,7 @@ async fn an_unreachable_receiver_gets_two_attempts_with_the_error_reported() {
     let url = format!("http://{}/hook", listener.local_addr().unwrap());
     drop(listener);
     let sb = sandbox_notifying(&url).await;
-    let issued = client(&sb)
-        .create_cip(&credentials(), &order("N-5", "10"))
-        .await
-        .unwrap();
-    let report = sb
-        .state
-        .pay(issued.cip.as_str(), PayRequest::default())
-        .await
-        .unwrap()
-        .notification
-        .unwrap();
+    let report = issue_and_pay(&sb, "N-5").await;
     assert_eq!(report.attempts, 2);
     assert!(!report.delivered);
     assert_eq!(report.last_status, None);
@@ -220,42 +272,14 @@ async fn reversal_and_expiry_can_notify_too() {
     let receiver = Receiver::ok().await;
     let sb = sandbox_notifying(&receiver.url).await;
     let c = client(&sb);
-    let a = c
-        .create_cip(&credentials(), &order("N-6", "10"))
-        .await
-        .unwrap();
-    let b = c
-        .create_cip(&credentials(), &order("N-7", "10"))
-        .await
-        .unwrap();
-    let http = reqwest::Client::new();
-    let paid: serde_json::Value = http
-        .post(format!("{}/sandbox/cips/{}/pay", sb.url(), a.cip))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let reversed: serde_json::Value = http
-        .post(format!("{}/sandbox/cips/{}/reverse", sb.url(), a.cip))
-        .json(&serde_json::json!({"notify": true}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let a = issue(&c, "N-6", "10").await;
+    let b = issue(&c, "N-7", "10").await;
+    let control = |action: &str, cip: &str| format!("{}/sandbox/cips/{cip}/{action}", sb.url());
+    let (_, paid) = post_json(&control("pay", a.cip.as_str()), &serde_json::json!({})).await;
+    let notify = serde_json::json!({"notify": true});
+    let (_, reversed) = post_json(&control("reverse", a.cip.as_str()), &notify).await;
     assert_eq!(reversed["status"], "Pendiente");
-    let expired: serde_json::Value = http
-        .post(format!("{}/sandbox/cips/{}/expire", sb.url(), b.cip))
-        .json(&serde_json::json!({"notify": true}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, expired) = post_json(&control("expire", b.cip.as_str()), &notify).await;
     assert_eq!(expired["status"], "Expirado");
     let events: Vec<Notification> = receiver
         .all()

@@ -5,17 +5,12 @@ mod common;
 use common::*;
 use cuadre_gateway::credentials::{date_request, hash_string};
 use cuadre_gateway_sandbox::SandboxBuilder;
+use cuadre_testing::http::{field_names, get_json, post_json};
+use cuadre_testing::sandbox::sandbox_for;
 use serde_json::{json, Value};
 
 async fn post(url: String, body: Value) -> (u16, Value) {
-    let resp = reqwest::Client::new()
-        .post(url)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = resp.status().as_u16();
-    (status, resp.json().await.unwrap_or(Value::Null))
+    post_json(&url, &body).await
 }
 
 fn auth_body(date: &str, secret: &str) -> Value {
@@ -29,7 +24,7 @@ fn auth_body(date: &str, secret: &str) -> Value {
 
 #[tokio::test]
 async fn authorization_checks_hash_and_freshness() {
-    let sb = default_sandbox().await;
+    let sb = sandbox_for(merchant()).await;
     let now = chrono::Utc::now();
     let (status, body) = post(
         format!("{}/v1/authorizations", sb.url()),
@@ -70,14 +65,8 @@ async fn authorization_checks_hash_and_freshness() {
 
     let (status, body) = post(format!("{}/v1/authorizations", sb.url()), json!({})).await;
     assert_eq!(status, 400);
-    let fields: Vec<&str> = body["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
     assert_eq!(
-        fields,
+        field_names(&body["data"]),
         ["idService", "accessKey", "dateRequest", "hashString"]
     );
     assert_eq!(body["data"][0]["message"], "Requerido.");
@@ -85,7 +74,7 @@ async fn authorization_checks_hash_and_freshness() {
 
 #[tokio::test]
 async fn cip_calls_need_the_bearer_token_and_origin() {
-    let sb = default_sandbox().await;
+    let sb = sandbox_for(merchant()).await;
     let (_, auth) = post(
         format!("{}/v1/authorizations", sb.url()),
         auth_body(&date_request(chrono::Utc::now()), SECRET_KEY),
@@ -169,10 +158,7 @@ async fn control_endpoints_over_http() {
     .await;
     assert_eq!(status, 201);
     let client = client(&sb);
-    let issued = client
-        .create_cip(&credentials(), &order("H-1", "12.30"))
-        .await
-        .unwrap();
+    let issued = issue(&client, "H-1", "12.30").await;
     assert!(matches!(
         client
             .create_cip(&credentials(), &order("H-2", "500.01"))
@@ -192,25 +178,11 @@ async fn control_endpoints_over_http() {
         .create_cip(&credentials(), &order("H-3", "1"))
         .await
         .is_err());
-    let faults: Value = http
-        .get(format!("{base}/sandbox/faults"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let faults: Value = get_json(&format!("{base}/sandbox/faults")).await;
     assert_eq!(faults["failNextCreates"], 0, "consumed");
 
     // the CIP as the sandbox sees it
-    let view: Value = http
-        .get(format!("{base}/sandbox/cips/{}", issued.cip))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let view: Value = get_json(&format!("{base}/sandbox/cips/{}", issued.cip)).await;
     assert_eq!(view["status"], "Pendiente");
     assert_eq!(view["idStatus"], 22);
     assert_eq!(view["transactionCode"], "H-1");
@@ -237,10 +209,7 @@ async fn control_endpoints_over_http() {
     // revoke tokens: the client renews transparently
     let (_, revoked) = post(format!("{base}/sandbox/tokens/revoke"), json!({})).await;
     assert_eq!(revoked["revoked"], 1);
-    client
-        .create_cip(&credentials(), &order("H-4", "1"))
-        .await
-        .unwrap();
+    issue(&client, "H-4", "1").await;
 
     let (_, settings) = post(
         format!("{base}/sandbox/settings"),
@@ -249,25 +218,11 @@ async fn control_endpoints_over_http() {
     .await;
     assert_eq!(settings["tokenLifetimeSecs"], 60);
 
-    let stats: Value = http
-        .get(format!("{base}/sandbox/stats"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let stats: Value = get_json(&format!("{base}/sandbox/stats")).await;
     assert_eq!(stats["authorizations"], 2);
     assert_eq!(stats["cipsIssued"], 2);
     assert_eq!(stats["unauthorizedCalls"], 1);
-    let list: Value = http
-        .get(format!("{base}/sandbox/cips"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: Value = get_json(&format!("{base}/sandbox/cips")).await;
     assert_eq!(list.as_array().unwrap().len(), 2);
 }
 

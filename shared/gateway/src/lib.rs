@@ -3,6 +3,11 @@
 //! simulator that speaks the same contract is the `cuadre-gateway-sandbox` crate, kept out of the
 //! functions' builds.
 
+// Without the `client` feature (the webhook's build) the crate-private wire types only the client
+// reads and writes are unused; they stay compiled so both builds check the same wire.
+#![cfg_attr(not(feature = "client"), allow(dead_code))]
+
+#[cfg(feature = "client")]
 pub mod client;
 pub mod credentials;
 pub mod error;
@@ -10,6 +15,7 @@ pub mod json;
 pub mod notification;
 pub mod wire;
 
+#[cfg(feature = "client")]
 pub use client::{CipGateway, GatewayClient, GatewayConfig, INTEGRATION_URL, PRODUCTION_URL};
 pub use credentials::Credentials;
 pub use error::{FieldError, FieldList, GatewayError};

@@ -124,6 +124,33 @@ fn match_tail(template: &str, parts: &[&str]) -> Option<Match> {
     Some(Match { rank, params })
 }
 
+/// Where links the service hands out (pay pages, notification URLs) point: the configured public
+/// base (`PUBLIC_BASE_URL`: a custom domain), else the domain and stage this request came in on.
+/// API Gateway's own `execute-api` domain keeps a named stage in the path; a custom domain's API
+/// mapping does not. Without a request context (a local host), the `Host` header.
+pub fn public_base(configured: Option<&str>, req: &Request) -> String {
+    if let Some(base) = configured.map(str::trim).filter(|b| !b.is_empty()) {
+        return base.trim_end_matches('/').to_string();
+    }
+    let context = match req.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(context)) => Some(context),
+        _ => None,
+    };
+    if let Some(domain) = context.and_then(|c| c.domain_name.as_deref()) {
+        let stage = context
+            .and_then(|c| c.stage.as_deref())
+            .filter(|s| *s != "$default" && domain.contains(".execute-api."));
+        return match stage {
+            Some(stage) => format!("https://{domain}/{stage}"),
+            None => format!("https://{domain}"),
+        };
+    }
+    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+    let host = header("host").unwrap_or("localhost");
+    let proto = header("x-forwarded-proto").unwrap_or("https");
+    format!("{proto}://{host}")
+}
+
 fn gateway_route_key(req: &Request) -> Option<&str> {
     match req.request_context_ref()? {
         RequestContext::ApiGatewayV2(context) => context.route_key.as_deref(),
@@ -265,6 +292,51 @@ mod tests {
             .uri(uri)
             .body(lambda_http::Body::Empty)
             .unwrap()
+    }
+
+    fn arrived_on(domain: &str, stage: &str) -> Request {
+        let mut context = ApiGatewayV2httpRequestContext::default();
+        context.domain_name = Some(domain.to_string());
+        context.stage = Some(stage.to_string());
+        request("GET", "/v1/payment-codes/o-1")
+            .with_request_context(RequestContext::ApiGatewayV2(context))
+    }
+
+    #[test]
+    fn links_keep_the_stage_on_the_execute_api_domain_only() {
+        let api = "abc123.execute-api.us-east-1.amazonaws.com";
+        assert_eq!(
+            public_base(None, &arrived_on(api, "prod")),
+            format!("https://{api}/prod")
+        );
+        assert_eq!(
+            public_base(None, &arrived_on(api, "$default")),
+            format!("https://{api}")
+        );
+        // A custom domain's mapping hides the stage.
+        assert_eq!(
+            public_base(None, &arrived_on("pagos.tienda.pe", "prod")),
+            "https://pagos.tienda.pe"
+        );
+        // The configured base wins; blank counts as unset.
+        assert_eq!(
+            public_base(Some("https://pay.cuadre.pe/"), &arrived_on(api, "prod")),
+            "https://pay.cuadre.pe"
+        );
+        assert_eq!(
+            public_base(Some(" "), &arrived_on(api, "prod")),
+            format!("https://{api}/prod")
+        );
+    }
+
+    #[test]
+    fn without_a_gateway_context_links_follow_the_host_header() {
+        let mut req = request("GET", "/pay/t");
+        req.headers_mut()
+            .insert("host", "127.0.0.1:8080".parse().unwrap());
+        req.headers_mut()
+            .insert("x-forwarded-proto", "http".parse().unwrap());
+        assert_eq!(public_base(None, &req), "http://127.0.0.1:8080");
     }
 
     #[test]

@@ -2,8 +2,10 @@
 
 pub mod config;
 pub mod http;
+pub mod metrics;
 pub mod problem;
 pub mod secrets;
+pub mod serve;
 pub mod sqs;
 
 /// JSON logs for CloudWatch (the template turns on JSON log format); `RUST_LOG` filters.

@@ -193,6 +193,12 @@ impl From<AuthError> for Problem {
     fn from(error: AuthError) -> Self {
         match error {
             AuthError::Store(e) => e.into(),
+            AuthError::Disabled => Problem::new(
+                StatusCode::FORBIDDEN,
+                "tenant-disabled",
+                "Merchant disabled",
+                AuthError::Disabled.to_string(),
+            ),
             other => Problem::unauthorized(other.to_string()),
         }
     }

@@ -18,9 +18,8 @@ use std::time::{Duration, Instant};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use cuadre::dev::{self, parse_merchant, Local, StartOptions, DEMO_MERCHANT};
-use cuadre_aws::SsmSecrets;
-use cuadre_core::tenants::{provision, NewTenant, TenantRandomness};
-use cuadre_core::{Ruc, TenantId};
+use cuadre_core::TenantId;
+use cuadre_testing::{TenantSetup, TestAws, TestMerchant};
 use reqwest::Method;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -110,23 +109,7 @@ where
 /// A request body for `POST /v1/payment-codes`.
 pub fn code_request(order_id: &str, amount: &str) -> Value {
     let amount: f64 = amount.parse().expect("amounts in tests are numbers");
-    json!({
-        "order_id": order_id,
-        "amount": amount,
-        "currency": "PEN",
-        "channel": "api",
-        "concept": "Pedido de prueba",
-        "buyer": {
-            "email": "ana.quispe@example.pe",
-            "name": "Ana",
-            "last_name": "Quispe",
-            "phone": "987654321",
-            "phone_country_code": "+51",
-            "document_type": "DNI",
-            "document_number": "45678912"
-        },
-        "expires_in_hours": 48
-    })
+    cuadre_testing::http::code_request(order_id, json!(amount))
 }
 
 /// The lines of a PagoEfectivo agent ticket for `cip`, as the buyer photographs it.
@@ -434,39 +417,21 @@ impl World {
 /// `cuadre tenant create` runs; returns its API key.
 async fn onboard(local: &Local, tenant_id: &TenantId, name: &str) -> String {
     let merchant = local.merchant.clone().expect("the sandbox has a merchant");
-    let aws = cuadre_testing::local_aws();
-    let store = aws.store().await;
-    let ssm = SsmSecrets::new(aws_sdk_ssm::Client::new(&aws.sdk_config().await));
+    let aws = TestAws::connect().await;
     let prefix = aws
+        .local
         .vars
         .get("SECRETS_PREFIX")
         .cloned()
         .unwrap_or_else(|| "/cuadre/local".to_string());
-    let provisioned = provision(
-        &store,
-        &store,
-        &ssm,
-        &prefix,
-        NewTenant {
-            tenant_id: tenant_id.clone(),
-            name: name.to_string(),
-            ruc: Ruc::parse("20100047218").expect("a valid RUC"),
-            id_service: merchant.id_service,
-            access_key: merchant.access_key,
-            gateway_secret_key: merchant.secret_key,
-            default_expiry_hours: None,
-            high_value_thresholds: Default::default(),
-            notification_url: None,
-            buyer_emails: false,
-        },
-        TenantRandomness {
-            api_key_id: rand::random(),
-            api_key_secret: rand::random(),
-            notification_secret: rand::random(),
-        },
-        chrono::Utc::now(),
-    )
-    .await
-    .unwrap_or_else(|e| panic!("onboarding tenant {tenant_id}: {e}"));
-    provisioned.api_key.plaintext
+    let setup = TenantSetup::with_id(tenant_id.clone())
+        .name(name)
+        .merchant(&TestMerchant::new(
+            merchant.id_service,
+            &merchant.access_key,
+            &merchant.secret_key,
+        ))
+        .buyer_emails(false)
+        .secrets_prefix(&prefix);
+    aws.provision(setup).await.api_key.plaintext
 }

@@ -52,15 +52,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_routes_are_the_templates() {
-        let template = include_str!("../../../../template.yaml");
-        assert_eq!(
-            cuadre_lambda::http::template_routes(template, "BuyerPageFunction"),
-            ROUTES.0
-        );
-    }
-
-    #[test]
     fn the_language_comes_from_the_query_then_the_browser() {
         use lambda_http::RequestExt;
         let en = Request::default().with_query_string_parameters(std::collections::HashMap::from(

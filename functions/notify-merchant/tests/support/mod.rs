@@ -1,28 +1,25 @@
 //! Test support: merchant endpoints on loopback, a private queue + DLQ on the emulator driven the
 //! way Lambda's poller drives the real one, and the e-mails the emulator's SES kept.
 
-#![allow(dead_code)]
-
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
-use aws_sdk_sqs::types::{MessageSystemAttributeName, QueueAttributeName};
+use aws_lambda_events::event::sqs::SqsBatchResponse;
+use aws_sdk_sqs::types::MessageSystemAttributeName;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use axum::Router;
 use chrono::Utc;
-use cuadre_aws::{DynamoStore, SsmSecrets};
 use cuadre_core::events::{EventType, MerchantEvent};
-use cuadre_core::store::OrderStore;
-use cuadre_core::tenants::{provision, NewTenant, Provisioned, TenantRandomness};
-use cuadre_core::{Order, Ruc};
-use cuadre_lambda::secrets::SecretCache;
-use cuadre_testing::{local_aws, unique_tenant};
+use cuadre_core::tenants::Provisioned;
+use cuadre_core::OrderStatus;
+use cuadre_testing::builders::buyer;
+use cuadre_testing::sqs::{queue, queue_counts, sqs_event, sqs_record, TestQueue};
+use cuadre_testing::{local_aws, unique_suffix, OrderBuilder, TenantSetup, TestAws};
 use notify_merchant::adapters::{HttpPoster, SesMailer, SqsVisibility};
 use notify_merchant::retry::RetrySchedule;
 use notify_merchant::{handle, App, Settings};
@@ -100,70 +97,40 @@ impl Endpoint {
     }
 }
 
-/// The emulator's clients, an `App` wired to the real adapters, and a private queue + DLQ
-/// (redrive after 3 receives, 5 s visibility) that the test polls like Lambda would.
+/// The emulator's clients (through `Deref`), an `App` wired to the real adapters, and a private
+/// queue + DLQ (redrive after 3 receives, 5 s visibility) that the test polls like Lambda would.
 pub struct Harness {
     pub app: App,
-    pub store: Arc<DynamoStore>,
-    pub ssm: Arc<SsmSecrets>,
-    pub sqs: aws_sdk_sqs::Client,
-    pub queue_url: String,
-    pub queue_arn: String,
-    pub dlq_url: String,
+    pub aws: TestAws,
+    pub queue: TestQueue,
 }
+
+cuadre_testing::deref_to!(Harness => aws: TestAws);
 
 pub const MAX_RECEIVES: u32 = 3;
 
 impl Harness {
     pub async fn new() -> Harness {
-        let aws = local_aws();
-        let config = aws.sdk_config().await;
-        let store = Arc::new(aws.store().await);
-        let ssm = Arc::new(SsmSecrets::new(aws_sdk_ssm::Client::new(&config)));
-        let sqs = aws.sqs().await;
-        let ses = aws_sdk_sesv2::Client::new(&config);
+        let aws = TestAws::connect().await;
+        let ses = aws_sdk_sesv2::Client::new(&aws.config);
         // The emulator, like SES, sends only from a verified identity; an existing one is fine.
         let _ = ses
             .create_email_identity()
             .email_identity("cuadre.test")
             .send()
             .await;
-
-        let name = format!(
-            "notify-test-{}",
-            &uuid::Uuid::new_v4().simple().to_string()[..12]
-        );
-        let dlq_url = sqs
-            .create_queue()
-            .queue_name(format!("{name}-dlq"))
-            .send()
-            .await
-            .unwrap()
-            .queue_url
-            .unwrap();
-        let dlq_arn = queue_arn(&sqs, &dlq_url).await;
-        let queue_url = sqs
-            .create_queue()
-            .queue_name(&name)
-            .attributes(QueueAttributeName::VisibilityTimeout, "5")
-            .attributes(
-                QueueAttributeName::RedrivePolicy,
-                json!({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": MAX_RECEIVES})
-                    .to_string(),
-            )
-            .send()
-            .await
-            .unwrap()
-            .queue_url
-            .unwrap();
-        let queue_arn = queue_arn(&sqs, &queue_url).await;
+        let queue = queue("notify-test")
+            .visibility_timeout(5)
+            .dead_letter_after(MAX_RECEIVES)
+            .create(&aws.sqs)
+            .await;
 
         let app = App {
-            store: store.clone(),
-            secrets: Arc::new(SecretCache::new(ssm.clone())),
+            store: aws.store.clone(),
+            secrets: aws.secret_cache(),
             poster: Arc::new(HttpPoster::with_timeout(Duration::from_secs(5)).unwrap()),
             mailer: Arc::new(SesMailer::new(ses)),
-            visibility: Arc::new(SqsVisibility::new(sqs.clone(), queue_url.clone())),
+            visibility: Arc::new(SqsVisibility::new(aws.sqs.clone(), queue.url.clone())),
             settings: Settings {
                 email_from: Some(SENDER.into()),
                 // 1 s, 2 s, … so a test sees the delays grow without waiting minutes.
@@ -177,75 +144,34 @@ impl Harness {
             },
             clock: Arc::new(Utc::now),
         };
-        Harness {
-            app,
-            store,
-            ssm,
-            sqs,
-            queue_url,
-            queue_arn,
-            dlq_url,
-        }
+        Harness { app, aws, queue }
     }
 
     /// A fresh tenant (secrets in SSM) posting to `url`.
     pub async fn tenant(&self, url: Option<&str>, buyer_emails: bool) -> Provisioned {
-        provision(
-            self.store.as_ref(),
-            self.store.as_ref(),
-            self.ssm.as_ref(),
-            "/cuadre/test",
-            NewTenant {
-                tenant_id: unique_tenant("notify"),
-                name: "Tienda Uno".into(),
-                ruc: Ruc::parse("20100047218").unwrap(),
-                id_service: 1234,
-                access_key: "YTQ3Mjk1YjllYjlkYTA0".into(),
-                gateway_secret_key: "sandbox-secret-key".into(),
-                default_expiry_hours: None,
-                high_value_thresholds: Default::default(),
-                notification_url: url.map(str::to_string),
-                buyer_emails,
-            },
-            TenantRandomness {
-                api_key_id: rand::random(),
-                api_key_secret: rand::random(),
-                notification_secret: rand::random(),
-            },
-            Utc::now(),
-        )
-        .await
-        .unwrap()
+        let setup = TenantSetup::new("notify")
+            .notification_url(url)
+            .buyer_emails(buyer_emails);
+        self.aws.provision(setup).await
     }
 
     /// A paid order of 1,250.00 soles whose buyer has a unique address; returns that address.
     pub async fn paid_order(&self, tenant: &Provisioned, order_id: &str) -> String {
-        let email = format!(
-            "ana.{}@example.pe",
-            &uuid::Uuid::new_v4().simple().to_string()[..10]
-        );
-        let now = Utc::now();
-        let order: Order = serde_json::from_value(json!({
-            "tenant_id": tenant.tenant.tenant_id,
-            "order_id": order_id,
-            "cip": "11546901",
-            "amount": {"amount": "1250.00", "currency": "PEN"},
-            "status": "PAID",
-            "issued_at": cuadre_core::time::format_lima(now),
-            "expires_at": cuadre_core::time::format_lima(now + chrono::Duration::hours(48)),
-            "buyer": {"email": email, "name": "Ana", "last_name": "Quispe",
-                      "phone": "987654321", "phone_country_code": "+51"},
-            "version": 1
-        }))
-        .unwrap();
-        self.store.create_order(&order).await.unwrap();
+        let email = format!("ana.{}@example.pe", unique_suffix());
+        OrderBuilder::new(&tenant.tenant.tenant_id, order_id)
+            .cip("11546901")
+            .amount("1250.00")
+            .status(OrderStatus::Paid)
+            .buyer(buyer(&email))
+            .create(self.store.as_ref())
+            .await;
         email
     }
 
     pub async fn send(&self, body: &str) -> String {
         self.sqs
             .send_message()
-            .queue_url(&self.queue_url)
+            .queue_url(&self.queue.url)
             .message_body(body)
             .send()
             .await
@@ -260,7 +186,7 @@ impl Harness {
         let out = self
             .sqs
             .receive_message()
-            .queue_url(&self.queue_url)
+            .queue_url(&self.queue.url)
             .max_number_of_messages(10)
             .wait_time_seconds(1)
             .message_system_attribute_names(MessageSystemAttributeName::All)
@@ -271,37 +197,18 @@ impl Harness {
         if messages.is_empty() {
             return None;
         }
-        let records: Vec<Value> = messages
+        let records = messages
             .iter()
-            .map(|m| {
-                let attributes: HashMap<String, String> = m
-                    .attributes
-                    .clone()
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(|(k, v)| (k.as_str().to_string(), v))
-                    .collect();
-                json!({
-                    "messageId": m.message_id,
-                    "receiptHandle": m.receipt_handle,
-                    "body": m.body,
-                    "attributes": attributes,
-                    "messageAttributes": {},
-                    "md5OfBody": m.md5_of_body,
-                    "eventSource": "aws:sqs",
-                    "eventSourceARN": self.queue_arn,
-                    "awsRegion": "us-east-1"
-                })
-            })
+            .map(|m| sqs_record(m, &self.queue.arn))
             .collect();
-        let event: SqsEvent = serde_json::from_value(json!({ "Records": records })).unwrap();
+        let event = sqs_event(records);
         let response = handle(&self.app, event).await;
         let failed: HashSet<String> = failed_ids(&response).into_iter().collect();
         for m in &messages {
             if !failed.contains(m.message_id.as_deref().unwrap()) {
                 self.sqs
                     .delete_message()
-                    .queue_url(&self.queue_url)
+                    .queue_url(&self.queue.url)
                     .receipt_handle(m.receipt_handle.as_deref().unwrap())
                     .send()
                     .await
@@ -338,7 +245,7 @@ impl Harness {
         let out = self
             .sqs
             .receive_message()
-            .queue_url(&self.dlq_url)
+            .queue_url(self.queue.dlq())
             .max_number_of_messages(10)
             .visibility_timeout(0)
             .send()
@@ -352,22 +259,7 @@ impl Harness {
     }
 
     pub async fn queue_is_empty(&self) -> bool {
-        let out = self
-            .sqs
-            .get_queue_attributes()
-            .queue_url(&self.queue_url)
-            .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
-            .attribute_names(QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
-            .send()
-            .await
-            .unwrap();
-        let attrs = out.attributes.unwrap_or_default();
-        [
-            QueueAttributeName::ApproximateNumberOfMessages,
-            QueueAttributeName::ApproximateNumberOfMessagesNotVisible,
-        ]
-        .iter()
-        .all(|k| attrs.get(k).map(String::as_str) == Some("0"))
+        queue_counts(&self.sqs, &self.queue.url).await == (0, 0)
     }
 }
 
@@ -385,19 +277,6 @@ pub fn failed_ids(response: &SqsBatchResponse) -> Vec<String> {
         .collect();
     ids.sort();
     ids
-}
-
-async fn queue_arn(sqs: &aws_sdk_sqs::Client, url: &str) -> String {
-    sqs.get_queue_attributes()
-        .queue_url(url)
-        .attribute_names(QueueAttributeName::QueueArn)
-        .send()
-        .await
-        .unwrap()
-        .attributes
-        .unwrap()
-        .remove(&QueueAttributeName::QueueArn)
-        .unwrap()
 }
 
 /// An event as the producers build it.

@@ -61,7 +61,8 @@ impl Run<'_> {
         let voucher_facts: Vec<VoucherFact<'_>> =
             vouchers.iter().map(VoucherFact::from_voucher).collect();
         let settings = cuadre_core::reconcile::Settings {
-            settlement_lag: self.app.settings.settlement_lag,
+            // The merchant's own lag when it set one, else the stage's.
+            settlement_lag: self.tenant.settlement_lag(self.app.settings.settlement_lag),
             voucher_grace: self.app.settings.voucher_grace,
             high_value: self.tenant.high_value_thresholds.clone(),
         };

@@ -1,7 +1,5 @@
 //! Running the built `cuadre` binary in tests.
 
-#![allow(dead_code)] // each test file uses a part
-
 use std::process::{Output, Stdio};
 
 use tokio::io::AsyncWriteExt;
@@ -23,25 +21,6 @@ pub fn cuadre() -> Command {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .kill_on_drop(true);
-    cmd
-}
-
-/// The binary pointed at the local AWS emulator (started if needed), as `. .local/aws.env` would.
-pub fn cuadre_aws() -> Command {
-    let aws = cuadre_testing::local_aws();
-    let mut cmd = cuadre();
-    for name in [
-        "AWS_ENDPOINT_URL",
-        "AWS_REGION",
-        "AWS_DEFAULT_REGION",
-        "AWS_ACCESS_KEY_ID",
-        "AWS_SECRET_ACCESS_KEY",
-        "TABLE_NAME",
-    ] {
-        if let Some(value) = aws.vars.get(name) {
-            cmd.env(name, value);
-        }
-    }
     cmd
 }
 

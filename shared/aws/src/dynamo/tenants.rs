@@ -57,6 +57,21 @@ impl TenantStore for DynamoStore {
         .await
     }
 
+    async fn replace_tenant(&self, current: &Tenant, next: &Tenant) -> Result<Tenant, StoreError> {
+        if current.tenant_id != next.tenant_id {
+            return Err(StoreError::Conflict("a tenant cannot change its id".into()));
+        }
+        let mut stored = next.clone();
+        stored.version = current.version + 1;
+        self.put_if_version(
+            tenant_item(&stored)?,
+            current.version,
+            &format!("tenant {}", current.tenant_id),
+        )
+        .await?;
+        Ok(stored)
+    }
+
     async fn get_tenant(&self, tenant_id: &TenantId) -> Result<Option<Tenant>, StoreError> {
         self.get(tenant_pk(tenant_id), TENANT_SK).await
     }

@@ -11,6 +11,7 @@ mod dates;
 mod fields;
 mod geometry;
 mod labels;
+mod pairing;
 mod tesseract;
 mod text;
 mod textract;

@@ -1,4 +1,5 @@
-//! `cuadre tenant ...`: onboard merchants and manage their API keys.
+//! `cuadre tenant ...`: onboard merchants, manage their API keys, and (in `settings`) change
+//! their settings, disable or enable them and rotate their notification secret.
 //!
 //! Secrets shown here (a new API key, the notification signing secret) are printed once, to
 //! stdout only. The merchant's PagoEfectivo secret key is read from stdin or an environment
@@ -22,6 +23,8 @@ use serde::Serialize;
 
 use crate::context::{AwsArgs, Context, ContextError};
 
+mod settings;
+
 /// The environment variable `tenant create` reads the gateway secret key from.
 pub const SECRET_KEY_ENV: &str = "PAGOEFECTIVO_SECRET_KEY";
 
@@ -31,8 +34,6 @@ const SHOWN_ONCE: &str =
 
 #[derive(Debug, Args)]
 pub struct TenantArgs {
-    #[command(flatten)]
-    aws: AwsArgs,
     #[command(subcommand)]
     command: TenantCommand,
 }
@@ -49,6 +50,16 @@ enum TenantCommand {
     RevokeKey(RevokeArgs),
     /// List a tenant's API keys (ids, created, revoked); never the keys themselves.
     Keys(TenantIdArgs),
+    /// Show a tenant's settings (and, with --stack, the URL to register with PagoEfectivo).
+    Show(TenantIdArgs),
+    /// Change a tenant's settings (only what the flags name).
+    Update(settings::UpdateArgs),
+    /// Disable a tenant: its API keys are refused; its gateway notifications are still recorded.
+    Disable(TenantIdArgs),
+    /// Enable a disabled tenant again.
+    Enable(TenantIdArgs),
+    /// A new notification signing secret; the old one keeps signing beside it for 24 hours.
+    RotateNotificationSecret(TenantIdArgs),
 }
 
 #[derive(Debug, Args)]
@@ -146,31 +157,56 @@ pub enum TenantCommandError {
     Store(#[from] StoreError),
     #[error("could not write the output: {0}")]
     Output(String),
+    #[error("nothing to change: name at least one setting (see `cuadre tenant update --help`)")]
+    NothingToChange,
 }
 
-pub async fn run(args: TenantArgs) -> Result<(), TenantCommandError> {
+pub async fn run(aws: &AwsArgs, args: TenantArgs) -> Result<(), TenantCommandError> {
     match args.command {
         TenantCommand::Create(create_args) => {
             // Everything that needs no AWS is checked first, so a typo stores nothing.
             let input = new_tenant(&create_args)?;
-            let ctx = Context::load(&args.aws).await?;
+            let ctx = Context::load(aws).await?;
             create(&ctx, input, create_args.out.json).await
         }
-        TenantCommand::List(out) => list(&Context::load(&args.aws).await?, out.json).await,
-        TenantCommand::RotateKey(a) => {
-            rotate(&Context::load(&args.aws).await?, &a.id, a.out.json).await
-        }
+        TenantCommand::List(out) => list(&Context::load(aws).await?, out.json).await,
+        TenantCommand::RotateKey(a) => rotate(&Context::load(aws).await?, &a.id, a.out.json).await,
         TenantCommand::RevokeKey(a) => {
-            revoke(
-                &Context::load(&args.aws).await?,
-                &a.id,
-                &a.key_id,
-                a.out.json,
-            )
-            .await
+            revoke(&Context::load(aws).await?, &a.id, &a.key_id, a.out.json).await
         }
-        TenantCommand::Keys(a) => keys(&Context::load(&args.aws).await?, &a.id, a.out.json).await,
+        TenantCommand::Keys(a) => keys(&Context::load(aws).await?, &a.id, a.out.json).await,
+        TenantCommand::Show(a) => {
+            settings::show(&Context::load(aws).await?, &a.id, a.out.json).await
+        }
+        TenantCommand::Update(a) => settings::update(&Context::load(aws).await?, &a).await,
+        TenantCommand::Disable(a) => {
+            settings::set_disabled(&Context::load(aws).await?, &a.id, true, a.out.json).await
+        }
+        TenantCommand::Enable(a) => {
+            settings::set_disabled(&Context::load(aws).await?, &a.id, false, a.out.json).await
+        }
+        TenantCommand::RotateNotificationSecret(a) => {
+            settings::rotate_secret(&Context::load(aws).await?, &a.id, a.out.json).await
+        }
     }
+}
+
+/// A stored tenant, or `UnknownTenant`.
+async fn existing(ctx: &Context, id: &TenantId) -> Result<Tenant, TenantCommandError> {
+    use cuadre_core::store::TenantStore;
+    ctx.store
+        .get_tenant(id)
+        .await?
+        .ok_or_else(|| TenantCommandError::UnknownTenant(id.clone()))
+}
+
+/// The notification URL to register with PagoEfectivo for `id`, when the stack is known.
+fn registration_url(ctx: &Context, id: &TenantId) -> Result<Option<String>, TenantCommandError> {
+    Ok(ctx
+        .stack
+        .as_ref()
+        .map(|stack| stack.notification_url(id))
+        .transpose()?)
 }
 
 fn parse_threshold(text: &str) -> Result<(Currency, Decimal), String> {
@@ -350,18 +386,22 @@ async fn create(ctx: &Context, input: NewTenant, json: bool) -> Result<(), Tenan
     )
     .await?;
     let tenant = TenantView::from(&provisioned.tenant);
+    let register = registration_url(ctx, &provisioned.tenant.tenant_id)?;
     if json {
         #[derive(Serialize)]
         struct Out<'a> {
             tenant: TenantView,
             api_key: NewKeyView<'a>,
             notification_secret: &'a str,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            pagoefectivo_notification_url: Option<String>,
             warning: &'static str,
         }
         print_json(&Out {
             tenant,
             api_key: NewKeyView::from(&provisioned.api_key),
             notification_secret: &provisioned.notification_secret,
+            pagoefectivo_notification_url: register,
             warning: SHOWN_ONCE,
         })?;
     } else {
@@ -375,21 +415,37 @@ async fn create(ctx: &Context, input: NewTenant, json: bool) -> Result<(), Tenan
         outln!("  {}", provisioned.api_key.plaintext);
         outln!("Notification signing secret (verifies cuadre's notifications to the merchant):");
         outln!("  {}", provisioned.notification_secret);
+        outln!();
+        match register {
+            Some(url) => {
+                outln!("Register this notification URL with PagoEfectivo for idService {}:", tenant.id_service);
+                outln!("  {url}");
+            }
+            None => outln!(
+                "Register the merchant's notification URL with PagoEfectivo: run `cuadre --stack NAME \\
+                 tenant show --id {}` against the deployed stack to print it.",
+                tenant.tenant_id
+            ),
+        }
     }
     errln!("warning: {SHOWN_ONCE}");
     Ok(())
 }
 
+/// `PEN 3000, USD 800`, or `none`.
+fn thresholds_text(thresholds: &BTreeMap<Currency, String>) -> String {
+    if thresholds.is_empty() {
+        return "none".to_string();
+    }
+    thresholds
+        .iter()
+        .map(|(c, a)| format!("{c} {a}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn print_tenant(t: &TenantView) {
-    let thresholds = if t.high_value_thresholds.is_empty() {
-        "none".to_string()
-    } else {
-        t.high_value_thresholds
-            .iter()
-            .map(|(c, a)| format!("{c} {a}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
+    let thresholds = thresholds_text(&t.high_value_thresholds);
     outln!("  name               {}", t.name);
     outln!("  RUC                {}", t.ruc);
     outln!("  idService          {}", t.id_service);
