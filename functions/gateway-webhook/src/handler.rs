@@ -13,6 +13,7 @@ use cuadre_core::{
 use cuadre_gateway::notification::verify_notification;
 use cuadre_gateway::Notification;
 use cuadre_lambda::http::Routes;
+use cuadre_lambda::metrics::Metrics;
 use cuadre_lambda::problem::{json_response, FieldError, Problem};
 use lambda_http::http::{HeaderMap, StatusCode};
 use lambda_http::{Body, Request, Response};
@@ -28,13 +29,17 @@ use cuadre_core::rules::issuance;
 pub const ROUTES: Routes = Routes(&["POST /v1/webhooks/pagoefectivo/{tenant_id}"]);
 /// `PE-Signature`, as `http` stores header names (lowercase); lookups ignore case.
 const SIGNATURE: &str = "pe-signature";
+/// CloudWatch metrics (EMF): every answer by status class, payments, exceptions.
+const METRICS: Metrics = Metrics::new("gateway-webhook");
 
 /// Answers one delivery; every failure is a problem+json response.
 pub async fn handle(app: &App, req: Request) -> Response<Body> {
-    match receive(app, req).await {
+    let response = match receive(app, req).await {
         Ok(response) => response,
         Err(problem) => problem.into_response(),
-    }
+    };
+    METRICS.http_response(ROUTES.0[0], response.status().as_u16());
+    response
 }
 
 async fn receive(app: &App, req: Request) -> Result<Response<Body>, Problem> {
@@ -109,6 +114,7 @@ async fn receive(app: &App, req: Request) -> Result<Response<Body>, Problem> {
         .map_err(store_problem)?;
     let status = match created {
         Created::New(payment) => {
+            METRICS.payment_recorded(&payment);
             follow_up(app, &tenant, &payment, order, false).await?;
             tracing::info!(
                 tenant_id = %tenant.tenant_id,
@@ -377,6 +383,7 @@ async fn follow_up(
             .map_err(store_problem)?
         {
             Created::New(record) => {
+                METRICS.exception_opened(&record);
                 tracing::info!(tenant_id = %t, exception_id = %record.exception_id, "exception raised");
                 events.push(MerchantEvent::exception_opened(&record));
             }

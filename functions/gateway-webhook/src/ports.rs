@@ -5,11 +5,10 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use cuadre_core::store::{ExceptionStore, OrderStore, PaymentOutbox, PaymentStore, TenantStore};
 
-/// Everything the handler reads and writes in the table.
-pub trait Store: TenantStore + OrderStore + PaymentStore + PaymentOutbox + ExceptionStore {}
-
-impl<T> Store for T where T: TenantStore + OrderStore + PaymentStore + PaymentOutbox + ExceptionStore
-{}
+cuadre_core::port_union!(
+    /// Everything the handler reads and writes in the table.
+    pub trait Store: TenantStore + OrderStore + PaymentStore + PaymentOutbox + ExceptionStore
+);
 
 /// A notification as it is archived: the exact bytes received, with what proves them.
 #[derive(Debug, Clone, Copy)]

@@ -9,21 +9,9 @@ pub use cuadre_core::store::{
 };
 pub use cuadre_gateway::CipGateway;
 
-/// Everything the handler reads and writes in the table.
-pub trait Store:
-    TenantStore
-    + ApiKeyStore
-    + OrderStore
-    + PaymentStore
-    + VoucherStore
-    + ExceptionStore
-    + IdempotencyStore
-    + PayLinkStore
-{
-}
-
-impl<T> Store for T where
-    T: TenantStore
+cuadre_core::port_union!(
+    /// Everything the handler reads and writes in the table.
+    pub trait Store: TenantStore
         + ApiKeyStore
         + OrderStore
         + PaymentStore
@@ -31,5 +19,4 @@ impl<T> Store for T where
         + ExceptionStore
         + IdempotencyStore
         + PayLinkStore
-{
-}
+);

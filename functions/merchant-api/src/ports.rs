@@ -1,7 +1,8 @@
 //! What the handler needs from the outside world. The ports themselves are shared, from
 //! `cuadre-core`: storage (`cuadre_core::store`) and the merchant-event queue
 //! ([`MerchantEventSink`]); this crate only composes the ones it uses into [`Store`] and
-//! [`ReportFiles`]; rotated notification secrets go to a [`SecretStore`]. The adapters are in [`crate::adapters`].
+//! [`ReportFiles`]; rotated notification secrets go to a [`SecretStore`]. The adapters are in
+//! [`crate::adapters`].
 
 pub use cuadre_core::events::MerchantEventSink;
 pub use cuadre_core::store::{
@@ -9,30 +10,18 @@ pub use cuadre_core::store::{
     PaymentStore, RefundStore, SecretStore, TenantStore,
 };
 
-/// Everything the handler reads and writes in the table.
-pub trait Store:
-    TenantStore
-    + ApiKeyStore
-    + OrderStore
-    + PaymentStore
-    + ExceptionStore
-    + ExceptionListing
-    + RefundStore
-{
-}
-
-impl<T> Store for T where
-    T: TenantStore
+cuadre_core::port_union!(
+    /// Everything the handler reads and writes in the table.
+    pub trait Store: TenantStore
         + ApiKeyStore
         + OrderStore
         + PaymentStore
         + ExceptionStore
         + ExceptionListing
         + RefundStore
-{
-}
+);
 
-/// The reports bucket: listing a day's files and short-lived links to them (never public objects).
-pub trait ReportFiles: ObjectLinks + ObjectListing {}
-
-impl<T> ReportFiles for T where T: ObjectLinks + ObjectListing {}
+cuadre_core::port_union!(
+    /// The reports bucket: listing a day's files and short-lived links to them (never public objects).
+    pub trait ReportFiles: ObjectLinks + ObjectListing
+);

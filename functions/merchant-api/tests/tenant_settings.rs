@@ -234,3 +234,26 @@ async fn a_disabled_merchants_key_is_refused_until_it_is_enabled() {
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["status"], "active");
 }
+
+#[tokio::test]
+async fn every_answer_is_counted_by_status_class() {
+    use cuadre_lambda::metrics::{capture, with_metric, Metric};
+    let s = Settings::new().await;
+    let req = routed(
+        api_request(
+            "PATCH",
+            "https://api.test/prod/v1/tenant",
+            s.test.key(),
+            Some(&json!({"default_expiry_hours": 0})),
+            &[],
+        ),
+        "PATCH /v1/tenant",
+        &[],
+    );
+    let (response, docs) = capture(merchant_api::handle(&s.app, req)).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let counted = with_metric(&docs, Metric::Http4xx);
+    assert_eq!(counted.len(), 1, "{docs:?}");
+    assert_eq!(counted[0]["Http4xx"], 1);
+    assert_eq!(counted[0]["Http5xx"], 0);
+}

@@ -10,10 +10,10 @@ use cuadre_lambda::secrets::SecretCache;
 use crate::ports::{EventPoster, Mailer, Visibility};
 use crate::retry::RetrySchedule;
 
-/// What the handler reads and writes in the table.
-pub trait Store: TenantStore + OrderStore + OnceStore {}
-
-impl<T> Store for T where T: TenantStore + OrderStore + OnceStore {}
+cuadre_core::port_union!(
+    /// What the handler reads and writes in the table.
+    pub trait Store: TenantStore + OrderStore + OnceStore
+);
 
 pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 

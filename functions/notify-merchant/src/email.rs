@@ -99,38 +99,21 @@ mod tests {
     /// operation number, amount and time there.
     #[test]
     fn reads_the_order_paid_event_the_producers_send() {
-        use cuadre_core::records::PaymentSource;
-        use cuadre_core::{Cip, OperationNumber, Order, OrderId, OrderStatus, Payment, TenantId};
+        use cuadre_core::{OrderStatus, TenantId};
+        use cuadre_testing::{OrderBuilder, PaymentBuilder};
         let at = Utc.with_ymd_and_hms(2026, 11, 25, 15, 0, 0).unwrap();
         let tenant = TenantId::parse("acme").unwrap();
-        let order = Order {
-            tenant_id: tenant.clone(),
-            order_id: OrderId::parse("ORD-1").unwrap(),
-            cip: Some(Cip::parse("11546901").unwrap()),
-            amount: Money::parse("1250", Currency::Pen).unwrap(),
-            status: OrderStatus::Paid,
-            issued_at: at,
-            expires_at: at,
-            cip_url: None,
-            channel: None,
-            concept: None,
-            buyer: None,
-            pay_token: None,
-            issuing_since: None,
-            unknown_issue_attempts: 0,
-            version: 2,
-        };
-        let payment = Payment {
-            tenant_id: tenant,
-            cip: Cip::parse("11546901").unwrap(),
-            operation_number: OperationNumber::parse("1253").unwrap(),
-            amount: Money::parse("1250", Currency::Pen).unwrap(),
-            paid_at: at,
-            received_at: at,
-            order_id: Some(order.order_id.clone()),
-            source: PaymentSource::Notification,
-            raw_ref: None,
-        };
+        let order = OrderBuilder::new(&tenant, "ORD-1")
+            .cip("11546901")
+            .amount("1250")
+            .status(OrderStatus::Paid)
+            .issued_at(at)
+            .build();
+        let payment = PaymentBuilder::new(&tenant, "11546901", "1253")
+            .amount("1250")
+            .paid_at(at)
+            .order(&order.order_id)
+            .build();
         let event = cuadre_core::events::MerchantEvent::order_paid(&order, &payment);
         let data: OrderPaidData = event.payload().unwrap();
         assert_eq!(data.order_id.as_str(), "ORD-1");

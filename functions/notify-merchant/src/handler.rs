@@ -7,10 +7,14 @@ use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use cuadre_core::events::{EventType, MerchantEvent, OrderPaidData};
 use cuadre_core::store::{OnceClaim, StoreError};
 use cuadre_core::Tenant;
+use cuadre_lambda::metrics::Metrics;
 use cuadre_lambda::sqs::{run_batch, RecordOutcome};
 use tracing::Instrument;
 
 use crate::app::App;
+
+/// CloudWatch metrics (EMF): events delivered and failed, by type.
+const METRICS: Metrics = Metrics::new("notify-merchant");
 use crate::email::{render, Confirmation};
 use crate::ports::OutgoingEmail;
 use crate::signing::{
@@ -162,6 +166,7 @@ async fn post_to_merchant(
     let now = app.now();
     let secret_refs = tenant.signing_secret_refs(now);
     if secret_refs.is_empty() {
+        METRICS.event_failed(event, None);
         return Err(Failure::Permanent(
             "the tenant has a notification_url but no notification secret".into(),
         ));
@@ -188,15 +193,16 @@ async fn post_to_merchant(
         (EVENT_ID_HEADER, event.event_id.clone()),
         (EVENT_TYPE_HEADER, event.event_type.as_str().to_string()),
     ];
-    let status = app
-        .poster
-        .post(url, &headers, body)
-        .await
-        .map_err(|e| Failure::Transient(format!("merchant endpoint {host}: {e}")))?;
+    let status = app.poster.post(url, &headers, body).await.map_err(|e| {
+        METRICS.event_failed(event, None);
+        Failure::Transient(format!("merchant endpoint {host}: {e}"))
+    })?;
     if (200..300).contains(&status) {
         tracing::info!(status, host, "merchant notified");
+        METRICS.event_delivered(event);
         Ok(())
     } else {
+        METRICS.event_failed(event, Some(status));
         Err(Failure::Transient(format!(
             "merchant endpoint {host} answered HTTP {status}"
         )))

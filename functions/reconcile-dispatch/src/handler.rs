@@ -6,6 +6,10 @@ use cuadre_core::TenantId;
 
 use crate::app::App;
 use crate::ports::{Job, JobQueueError, StoreError};
+use cuadre_lambda::metrics::Metrics;
+
+/// CloudWatch metrics (EMF): the jobs each tick queued.
+const METRICS: Metrics = Metrics::new("reconcile-dispatch");
 
 #[derive(Debug, thiserror::Error)]
 pub enum DispatchError {
@@ -46,6 +50,7 @@ pub async fn dispatch(app: &App, as_of: DateTime<Utc>) -> Result<Dispatched, Dis
             None => break,
         }
     }
+    METRICS.jobs_dispatched(&run_id, jobs as u64);
     tracing::info!(run_id, jobs, "reconcile jobs queued");
     Ok(Dispatched {
         run_id,
@@ -76,6 +81,7 @@ pub async fn dispatch_one(
     app.jobs
         .send(&[Job::start(tenant_id.clone(), run_id.clone(), as_of)])
         .await?;
+    METRICS.jobs_dispatched(&run_id, 1);
     tracing::info!(run_id, %tenant_id, "reconcile job queued for one tenant");
     Ok(Dispatched {
         run_id,

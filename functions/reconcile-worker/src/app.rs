@@ -12,21 +12,15 @@ use cuadre_lambda::secrets::SecretCache;
 
 use crate::ports::{JobQueue, MerchantEventSink, ObjectStore};
 
-/// Everything the worker reads and writes in the table.
-pub trait Store:
-    TenantStore + OrderStore + PaymentStore + ExceptionStore + StatusLookupStore + ReconcileStore
-{
-}
-
-impl<T> Store for T where
-    T: TenantStore
+cuadre_core::port_union!(
+    /// Everything the worker reads and writes in the table.
+    pub trait Store: TenantStore
         + OrderStore
         + PaymentStore
         + ExceptionStore
         + StatusLookupStore
         + ReconcileStore
-{
-}
+);
 
 pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 

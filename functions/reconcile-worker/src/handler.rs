@@ -90,6 +90,7 @@ pub async fn handle(app: &App, event: SqsEvent) -> SqsBatchResponse {
 
 /// Runs one job from its cursor until the run is done or the budget is spent.
 pub async fn run_job(app: &App, job: &Job) -> Result<JobReport, JobError> {
+    let started = std::time::Instant::now();
     let tenant = app
         .store
         .get_tenant(&job.tenant_id)
@@ -120,6 +121,17 @@ pub async fn run_job(app: &App, job: &Job) -> Result<JobReport, JobError> {
             }
         }
     }
+    // A run is complete when its last job ends without handing the rest on.
+    let run_took = (run.report.continuation.is_none())
+        .then(|| (app.now() - job.as_of).to_std().unwrap_or_default());
+    let took = started.elapsed();
+    crate::METRICS.reconcile_job(
+        &job.tenant_id,
+        &job.run_id,
+        took,
+        run.items_read(),
+        run_took,
+    );
     Ok(run.report)
 }
 

@@ -15,3 +15,7 @@ mod start;
 pub use app::{App, Clock, Settings, Store};
 pub use cuadre_core::jobs::{Cursor, Job, Phase};
 pub use handler::{handle, run_job, JobError, JobReport};
+
+/// CloudWatch metrics (EMF): jobs, completed runs (the heartbeat), payments, exceptions.
+pub(crate) const METRICS: cuadre_lambda::metrics::Metrics =
+    cuadre_lambda::metrics::Metrics::new("reconcile-worker");

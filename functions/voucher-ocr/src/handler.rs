@@ -18,6 +18,7 @@ use cuadre_core::store::{Created, StatusLookup, StoreError};
 use cuadre_core::{
     Cip, ExceptionKey, ExceptionRecord, OperationNumber, OrderId, Voucher, VoucherFields,
 };
+use cuadre_lambda::metrics::Metrics;
 use cuadre_lambda::sqs::{run_batch, RecordOutcome};
 use tracing::Instrument;
 
@@ -29,6 +30,8 @@ use crate::ports::Fetched;
 /// Warnings that carry a decision, so re-applying a stored voucher reaches the same one.
 pub const REJECTED: &str = "rejected: ";
 pub const EDITED: &str = "editing software in the file's metadata: ";
+/// CloudWatch metrics (EMF): OCR latency, exceptions.
+const METRICS: Metrics = Metrics::new("voucher-ocr");
 
 /// Handles a batch; only the records worth retrying are reported as failures.
 pub async fn handle(app: &App, event: SqsEvent) -> SqsBatchResponse {
@@ -167,7 +170,15 @@ async fn read_voucher(
         key,
         bytes: &bytes,
     };
-    let lines = match app.detector.detect_text(document).await {
+    let started = std::time::Instant::now();
+    let detected = app.detector.detect_text(document).await;
+    let outcome = match &detected {
+        Ok(_) => "ok",
+        Err(e) if e.is_retryable() => "retry",
+        Err(_) => "rejected",
+    };
+    METRICS.ocr(&ids.tenant_id, started.elapsed(), outcome);
+    let lines = match detected {
         Ok(lines) => lines,
         Err(e) if e.is_retryable() => return Err(Retry(e.to_string())),
         Err(e) => {
@@ -393,6 +404,7 @@ impl Raiser<'_> {
             self.app.now().trunc_subsecs(0),
         );
         if let Created::New(r) = self.app.store.raise_exception(&record).await? {
+            METRICS.exception_opened(&r);
             tracing::info!(kind = %r.kind, exception_id = r.exception_id, "exception raised");
         }
         Ok(())

@@ -6,21 +6,15 @@ use cuadre_core::store::{
     ExceptionStore, OrderStore, PaymentStore, StatusLookupStore, VoucherReadStore, VoucherStore,
 };
 
-/// Everything the handler reads and writes.
-pub trait Store:
-    OrderStore + PaymentStore + VoucherStore + VoucherReadStore + ExceptionStore + StatusLookupStore
-{
-}
-
-impl<T> Store for T where
-    T: OrderStore
+cuadre_core::port_union!(
+    /// Everything the handler reads and writes.
+    pub trait Store: OrderStore
         + PaymentStore
         + VoucherStore
         + VoucherReadStore
         + ExceptionStore
         + StatusLookupStore
-{
-}
+);
 
 /// A stored voucher file, read with a size bound.
 #[derive(Debug, Clone, PartialEq, Eq)]

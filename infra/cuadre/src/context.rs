@@ -13,35 +13,18 @@ pub const LOCAL_SECRETS_PREFIX: &str = "/cuadre/local";
 
 /// Where cuadre's data lives. Flatten into any command group that talks to AWS.
 #[derive(Debug, Clone, clap::Args)]
+#[command(next_help_heading = "AWS")]
 pub struct AwsArgs {
     /// The deployed CloudFormation stack (`sam deploy --stack-name`): table, secrets prefix and URLs
     /// are read from its outputs.
-    #[arg(
-        long,
-        env = "CUADRE_STACK",
-        global = true,
-        value_name = "NAME",
-        help_heading = "AWS"
-    )]
+    #[arg(long, env = "CUADRE_STACK", global = true, value_name = "NAME")]
     pub stack: Option<String>,
     /// The DynamoDB single table of the stage (instead of --stack).
-    #[arg(
-        long,
-        env = "TABLE_NAME",
-        global = true,
-        value_name = "TABLE",
-        help_heading = "AWS"
-    )]
+    #[arg(long, env = "TABLE_NAME", global = true, value_name = "TABLE")]
     pub table: Option<String>,
     /// SSM Parameter Store prefix for tenant secrets (the stack's `SecretsPrefix` output;
     /// default /cuadre/local, the local emulator's).
-    #[arg(
-        long,
-        env = "SECRETS_PREFIX",
-        global = true,
-        value_name = "PREFIX",
-        help_heading = "AWS"
-    )]
+    #[arg(long, env = "SECRETS_PREFIX", global = true, value_name = "PREFIX")]
     pub secrets_prefix: Option<String>,
 }
 

@@ -46,6 +46,12 @@ fn expanded_template(dir: &std::path::Path) -> (Value, Vec<(String, String)>) {
             .as_str()
             .is_none_or(|target| target != "ApiDomain")
     });
+    // Likewise a dashboard whose body names the alarms (`${Alarm.Arn}`): moto skips alarms, so the
+    // reference is undefined to it. Neither is what this test is about.
+    doc["Resources"]
+        .as_object_mut()
+        .unwrap()
+        .retain(|_, r| r["Type"] != "AWS::CloudWatch::Dashboard");
     let code = doc["Resources"]
         .as_object()
         .unwrap()

@@ -570,3 +570,15 @@ pub trait ObjectListing: Send + Sync {
     async fn list_objects(&self, prefix: &str, max: usize)
         -> Result<Vec<StoredObject>, StoreError>;
 }
+
+/// Declares a port that is the sum of others, with the blanket impl that gives it to every type
+/// implementing them all: `port_union!(pub trait Store: TenantStore + OrderStore);`.
+#[macro_export]
+macro_rules! port_union {
+    ($(#[$meta:meta])* $vis:vis trait $name:ident: $first:ident $(+ $rest:ident)* $(,)?) => {
+        $(#[$meta])*
+        $vis trait $name: $first $(+ $rest)* {}
+
+        impl<T> $name for T where T: $first $(+ $rest)* {}
+    };
+}

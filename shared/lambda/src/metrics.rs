@@ -7,7 +7,7 @@
 //!   "Dimensions": [["function"], ["function", "currency"]],
 //!   "Metrics": [{"Name": "PaymentsRecorded", "Unit": "Count"}]}, …]},
 //!  "function": "cuadre-prod-GatewayWebhookFunction-…", "currency": "PEN",
-//!  "PaymentsRecorded": 1, "PaymentAmount": 150.0, "tenant_id": "acme", "source": "notification"}
+//!  "PaymentsRecorded": 1, "PaymentAmount": 150, "tenant_id": "acme", "source": "notification"}
 //! ```
 //!
 //! Not the `metrics` facade with `metrics_cloudwatch_embedded`: its recorder is one per process
@@ -264,7 +264,7 @@ impl Document {
     }
 }
 
-/// A decimal's exact text read as a JSON number (`150.00` → 150.0), with no float arithmetic.
+/// A decimal's exact text read as a JSON number (`150.00` → 150), with no float arithmetic.
 pub fn decimal_number(value: Decimal) -> Option<Number> {
     Number::from_str(&value.normalize().to_string()).ok()
 }
@@ -545,7 +545,7 @@ mod tests {
         let expected = json!({"function": "gateway-webhook", "currency": "PEN",
             "PaymentsRecorded": 1, "tenant_id": "acme", "source": "notification"});
         has(doc, expected);
-        assert_eq!(doc["PaymentAmount"].to_string(), "150.0");
+        assert_eq!(doc["PaymentAmount"].to_string(), "150");
         let both = json!([["function"], ["function", "currency"]]);
         assert_eq!(sets_of(doc, "PaymentsRecorded"), both);
         assert_eq!(
@@ -560,10 +560,10 @@ mod tests {
         let exact = [
             ("22.05", "22.05"),
             ("0.10", "0.1"),
-            ("1250.00", "1250.0"),
+            ("1250.00", "1250"),
             ("7", "7"),
         ];
-        for (text, json_text) in exact.into_iter().chain([("9999999999999999.99", "1.0e16")]) {
+        for (text, json_text) in exact.into_iter().chain([("9999999999999999.99", "1e+16")]) {
             let n = decimal_number(Decimal::from_str(text).unwrap()).unwrap();
             assert_eq!(n.to_string(), json_text, "{text}");
         }
@@ -637,7 +637,7 @@ mod tests {
         );
         assert!(jobs[0].get("ReconcileRunDuration").is_none());
         assert_eq!(jobs[1]["ReconcileRunsCompleted"], 1);
-        assert_eq!(jobs[1]["ReconcileRunDuration"].to_string(), "60000.0");
+        assert_eq!(jobs[1]["ReconcileRunDuration"].to_string(), "60000");
         let failed = &with_metric(&docs, Metric::EventsFailed)[0];
         let expected =
             json!({"event_type": "exception.opened", "status": 500, "event_id": event.event_id});

@@ -8,6 +8,7 @@ mod read;
 
 use cuadre_core::OrderId;
 use cuadre_lambda::http::{self, merchant, Route, Routes};
+use cuadre_lambda::metrics::Metrics;
 use cuadre_lambda::problem::Problem;
 use lambda_http::{Body, Request, Response};
 
@@ -21,11 +22,19 @@ const CANCEL: &str = "DELETE /v1/payment-codes/{order_id}";
 /// The routes `template.yaml` gives `IssueCodeFunction`.
 pub const ROUTES: Routes = Routes(&[CREATE, READ, EXTEND, CANCEL]);
 
+/// CloudWatch metrics (EMF): the gateway's failures (our 502s).
+const METRICS: Metrics = Metrics::new("issue-code");
+
 /// Answers one API request; every failure is a problem+json response.
 pub async fn handle(app: &App, req: Request) -> Response<Body> {
     match route(app, req).await {
         Ok(response) => response,
-        Err(problem) => problem.into_response(),
+        Err(problem) => {
+            if problem.status == 502 {
+                METRICS.gateway_failure(problem.status, &problem.type_uri);
+            }
+            problem.into_response()
+        }
     }
 }
 

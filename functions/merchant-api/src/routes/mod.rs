@@ -8,6 +8,7 @@ mod tenant;
 
 use cuadre_core::OrderId;
 use cuadre_lambda::http::{strict_query, Route, Routes};
+use cuadre_lambda::metrics::Metrics;
 use cuadre_lambda::problem::Problem;
 use lambda_http::{Body, Request, Response};
 
@@ -39,15 +40,21 @@ pub const ROUTES: Routes = Routes(&[
     ROTATE_SECRET,
 ]);
 
+/// CloudWatch metrics (EMF): every answer by status class.
+const METRICS: Metrics = Metrics::new("merchant-api");
+
 /// Larger bodies are refused before they are parsed.
 const MAX_BODY: usize = 16 * 1024;
 
 /// Answers one API request; every failure is a problem+json response.
 pub async fn handle(app: &App, req: Request) -> Response<Body> {
-    match route(app, req).await {
+    let key = ROUTES.find(&req).map_or("-", |r| r.key);
+    let response = match route(app, req).await {
         Ok(response) => response,
         Err(problem) => problem.into_response(),
-    }
+    };
+    METRICS.http_response(key, response.status().as_u16());
+    response
 }
 
 async fn route(app: &App, req: Request) -> Result<Response<Body>, Problem> {

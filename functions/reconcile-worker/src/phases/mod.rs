@@ -68,6 +68,11 @@ impl<'a> Run<'a> {
         self.job.as_of
     }
 
+    /// The orders, markers and files this job worked on (its `ReconcileItemsRead` metric).
+    pub(crate) fn items_read(&self) -> u64 {
+        u64::try_from(self.used).unwrap_or(0)
+    }
+
     /// How many items the next page may hold; `None` once the budget is spent.
     fn room(&self) -> Option<i32> {
         let left = self.app.settings.page_budget - self.used;

@@ -55,7 +55,8 @@ impl Run<'_> {
             fresh.iter().map(MerchantEvent::exception_opened).collect();
         self.send_events(&events).await?;
         for record in &fresh {
-            if let Created::New(_) = self.app.store.raise_exception(record).await? {
+            if let Created::New(opened) = self.app.store.raise_exception(record).await? {
+                crate::METRICS.exception_opened(&opened);
                 self.report.exceptions_opened += 1;
             }
         }
@@ -123,6 +124,7 @@ impl Run<'_> {
     ) -> Result<(), JobError> {
         let stored = match self.app.store.record_payment(&payment).await? {
             Created::New(p) => {
+                crate::METRICS.payment_recorded(&p);
                 self.report.payments_recorded += 1;
                 self.send_events(&[MerchantEvent::order_paid(order, &p)])
                     .await?;

@@ -12,6 +12,7 @@ pub fn cuadre() -> Command {
         "AWS_ENDPOINT_URL",
         "TABLE_NAME",
         "SECRETS_PREFIX",
+        "CUADRE_STACK",
         "PAGOEFECTIVO_SECRET_KEY",
         "CUADRE_LOG",
     ] {

@@ -91,68 +91,46 @@ fn null_clears_what_may_be_unset() {
 
 #[test]
 fn each_bad_setting_is_refused_by_name() {
-    let refused = |json: &str| {
-        patch(json)
-            .and_then(|p| p.apply(&tenant()))
-            .unwrap_err()
-            .field
-    };
-    assert_eq!(
-        refused(r#"{"default_expiry_hours":0}"#),
-        "default_expiry_hours"
-    );
-    assert_eq!(
-        refused(r#"{"default_expiry_hours":721}"#),
-        "default_expiry_hours"
-    );
-    assert_eq!(
-        refused(r#"{"default_expiry_hours":1.5}"#),
-        "default_expiry_hours"
-    );
-    assert_eq!(
-        refused(r#"{"default_expiry_hours":null}"#),
-        "default_expiry_hours"
-    );
-    assert_eq!(
-        refused(r#"{"settlement_lag_hours":0}"#),
-        "settlement_lag_hours"
-    );
-    assert_eq!(
-        refused(r#"{"notification_url":"http://shop.example.pe/h"}"#),
-        "notification_url"
-    );
-    assert_eq!(
-        refused(r#"{"notification_url":"https://u:p@shop.example.pe/h"}"#),
-        "notification_url"
-    );
-    assert_eq!(
-        refused(r#"{"notification_url":"shop.example.pe"}"#),
-        "notification_url"
-    );
-    assert_eq!(refused(r#"{"notification_url":42}"#), "notification_url");
-    assert_eq!(refused(r#"{"buyer_emails":"yes"}"#), "buyer_emails");
-    assert_eq!(
-        refused(r#"{"late_payment_policy":"keep"}"#),
-        "late_payment_policy"
-    );
-    assert_eq!(
-        refused(r#"{"high_value_thresholds":{"EUR":10}}"#),
-        "high_value_thresholds.EUR"
-    );
-    assert_eq!(
-        refused(r#"{"high_value_thresholds":{"PEN":-5}}"#),
-        "high_value_thresholds.PEN"
-    );
-    assert_eq!(
-        refused(r#"{"high_value_thresholds":{"PEN":1.005}}"#),
-        "high_value_thresholds.PEN"
-    );
-    assert_eq!(
-        refused(r#"{"high_value_thresholds":[1]}"#),
-        "high_value_thresholds"
-    );
-    assert_eq!(refused(r#"{"name":"Other"}"#), "name");
-    assert_eq!(refused("[1]"), "body");
+    for (json, field) in [
+        (r#"{"default_expiry_hours":0}"#, "default_expiry_hours"),
+        (r#"{"default_expiry_hours":721}"#, "default_expiry_hours"),
+        (r#"{"default_expiry_hours":1.5}"#, "default_expiry_hours"),
+        (r#"{"default_expiry_hours":null}"#, "default_expiry_hours"),
+        (r#"{"settlement_lag_hours":0}"#, "settlement_lag_hours"),
+        (
+            r#"{"notification_url":"http://shop.example.pe/h"}"#,
+            "notification_url",
+        ),
+        (
+            r#"{"notification_url":"https://u:p@shop.example.pe/h"}"#,
+            "notification_url",
+        ),
+        (
+            r#"{"notification_url":"shop.example.pe"}"#,
+            "notification_url",
+        ),
+        (r#"{"notification_url":42}"#, "notification_url"),
+        (r#"{"buyer_emails":"yes"}"#, "buyer_emails"),
+        (r#"{"late_payment_policy":"keep"}"#, "late_payment_policy"),
+        (
+            r#"{"high_value_thresholds":{"EUR":10}}"#,
+            "high_value_thresholds.EUR",
+        ),
+        (
+            r#"{"high_value_thresholds":{"PEN":-5}}"#,
+            "high_value_thresholds.PEN",
+        ),
+        (
+            r#"{"high_value_thresholds":{"PEN":1.005}}"#,
+            "high_value_thresholds.PEN",
+        ),
+        (r#"{"high_value_thresholds":[1]}"#, "high_value_thresholds"),
+        (r#"{"name":"Other"}"#, "name"),
+        ("[1]", "body"),
+    ] {
+        let refused = patch(json).and_then(|p| p.apply(&tenant())).unwrap_err();
+        assert_eq!(refused.field, field, "{json}");
+    }
     // Loopback receivers may be plain http (local runs).
     assert!(patch(r#"{"notification_url":"http://127.0.0.1:9000/h"}"#)
         .unwrap()
