@@ -52,7 +52,8 @@ PSEUDO_PARAMETERS = {
     "AWS::Region": REGION,
     "AWS::AccountId": ACCOUNT_ID,
     "AWS::StackName": STACK_NAME,
-    "AWS::StackId": f"arn:aws:cloudformation:{REGION}:{ACCOUNT_ID}:stack/{STACK_NAME}/local",
+    # Shaped like a real one (the template takes the last group of its UUID for bucket names).
+    "AWS::StackId": f"arn:aws:cloudformation:{REGION}:{ACCOUNT_ID}:stack/{STACK_NAME}/00000000-0000-0000-0000-00000000c0de",
     "AWS::Partition": "aws",
     "AWS::URLSuffix": "amazonaws.com",
     "AWS::NotificationARNs": [],
