@@ -9,8 +9,8 @@ merchant), and `before_call` sends exactly the bytes that were signed. Being con
 schemathesis' `ignored_auth` check also replays such a request without the signature and with an
 invalid one, and expects 401.
 
-Also: distinct Idempotency-Keys for distinct payment-code requests (`before_call`), and the
-webhook's leniencies a schema cannot state (`filter_failure`).
+Also: distinct Idempotency-Keys for distinct payment-code and refund requests (`before_call`), and
+the webhook's leniencies a schema cannot state (`filter_failure`).
 
 Environment: API_CHECK_GATEWAY_SECRET (the merchant's PagoEfectivo secret key).
 """
@@ -29,6 +29,7 @@ from schemathesis.core import NotSet
 
 WEBHOOK_PATH = "/v1/webhooks/pagoefectivo/{tenant_id}"
 CODES_PATH = "/v1/payment-codes"
+REFUNDS_PATH = "/v1/payment-codes/{order_id}/refunds"
 TENANT_PATH = "/v1/tenant"
 # Where a generated settings patch may point the check merchant's events: this machine, a port
 # nothing listens on (notify-merchant must never post to a host a generator made up).
@@ -89,11 +90,11 @@ def before_call(context, case, kwargs):
             if isinstance(body, dict) and isinstance(body.get("notification_url"), str):
                 patched = {**body, "notification_url": LOOPBACK_RECEIVER}
                 kwargs[arg] = patched if arg == "json" else json.dumps(patched).encode()
-    elif case.operation.path == CODES_PATH and case.method.upper() == "POST":
+    elif case.operation.path in (CODES_PATH, REFUNDS_PATH) and case.method.upper() == "POST":
         # Generated requests share one Idempotency-Key across different bodies, so most would only
-        # meet the (correct) 422 for a reused key and never reach code issuance. A valid key gets a
-        # suffix from the body: the same body keeps the same key (and is replayed), another body
-        # gets its own.
+        # meet the (correct) 422 for a reused key and never reach code issuance (or the refund). A
+        # valid key gets a suffix from the body: the same body keeps the same key (and is
+        # replayed), another body gets its own.
         key = case.headers.get(IDEMPOTENCY_KEY)
         if isinstance(key, str) and VALID_KEY.fullmatch(key) and len(key) <= 255:
             body = body_bytes(case.body) or b""
@@ -103,17 +104,19 @@ def before_call(context, case, kwargs):
 
 @schemathesis.hook
 def filter_failure(context, failure, case, response):
-    """Keep every failure but the webhook's leniencies a JSON Schema cannot state.
+    """Keep every failure but what a JSON Schema cannot state about the webhook.
 
-    - A notification other than `cip.paid` is archived as received (`"status": "archived"`): its
-      amount and other fields are not acted on, so schema-violating values in it are not refused.
-    - A numeric `operationNumber` is read by its JSON text (`-1`, `1.5`, `12345678901234`), which
-      is valid when at most 14 characters; the schema can only give a range of integers whose
-      text fits in any notation (`999999999999.0`).
+    - A notification other than `cip.paid` is archived as received (`"status": "archived"`), so
+      schema-violating values in it (its amount, its other fields) are not refused.
+    - A numeric `operationNumber` must be written as plain digits: JSON Schema counts `1253.0` as
+      an integer, the webhook refuses it (400) as the description says.
     """
     if case.operation.path != WEBHOOK_PATH:
         return True
     body = case.body if isinstance(case.body, dict) else {}
+    number = body.get("operationNumber")
+    if failure.code == "ST202" and isinstance(number, float) and response.status_code == 400:
+        return _dropped(failure, f"operationNumber {number!r} is not written as plain digits")
     try:
         answer = response.json()
     except ValueError:
@@ -124,10 +127,6 @@ def filter_failure(context, failure, case, response):
         return True
     if answer.get("status") == "archived":
         return _dropped(failure, "a notification other than cip.paid is archived as received")
-    number = body.get("operationNumber")
-    numeric = isinstance(number, (int, float)) and not isinstance(number, bool)
-    if numeric and "operationNumber" in failure.message and 0 < len(json.dumps(number)) <= 14:
-        return _dropped(failure, f"operationNumber {json.dumps(number)} is read by its text")
     return True
 
 

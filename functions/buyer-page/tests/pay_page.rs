@@ -41,6 +41,13 @@ async fn harness(settings: Settings) -> Harness {
     }
 }
 
+/// A harness with one pending order `id`; the order's pay token.
+async fn with_pending_order(settings: Settings, id: &str) -> (Harness, String) {
+    let h = harness(settings).await;
+    let token = h.order(id, OrderStatus::Pending).await;
+    (h, token)
+}
+
 impl Harness {
     /// An issued order with its pay link; returns the token.
     async fn order(&self, id: &str, status: OrderStatus) -> String {
@@ -123,8 +130,7 @@ async fn put(link: &Value, bytes: Vec<u8>, override_type: Option<&str>) -> reqwe
 
 #[tokio::test]
 async fn shows_code_amount_and_countdown_in_spanish_and_english() {
-    let h = harness(Settings::default()).await;
-    let token = h.order("A-1", OrderStatus::Pending).await;
+    let (h, token) = with_pending_order(Settings::default(), "A-1").await;
     let (status, page) = h.get(&format!("/pay/{token}")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("2523136"));
@@ -156,8 +162,7 @@ async fn unknown_or_withdrawn_links_get_a_friendly_page() {
 
 #[tokio::test]
 async fn s3_accepts_exactly_the_upload_the_link_describes() {
-    let h = harness(Settings::default()).await;
-    let token = h.order("Pedido ñandú 7", OrderStatus::Pending).await;
+    let (h, token) = with_pending_order(Settings::default(), "Pedido ñandú 7").await;
     let file = png(2048);
     let (status, link) = h
         .ask_upload(&token, json!({"content_type": "image/png", "content_length": file.len(), "checksum_sha256": checksum(&file)}))
@@ -194,12 +199,14 @@ async fn s3_accepts_exactly_the_upload_the_link_describes() {
 /// file's SHA-256, and expires within 15 minutes.
 #[tokio::test]
 async fn the_link_signs_type_length_checksum_and_a_short_expiry() {
-    let h = harness(Settings {
-        max_uploads_per_code: 10,
-        upload_link_secs: 3600,
-    })
+    let (h, token) = with_pending_order(
+        Settings {
+            max_uploads_per_code: 10,
+            upload_link_secs: 3600,
+        },
+        "R-1",
+    )
     .await;
-    let token = h.order("R-1", OrderStatus::Pending).await;
     let file = png(1000);
     let (status, link) = h
         .ask_upload(&token, json!({"content_type": "image/png", "content_length": 1000, "checksum_sha256": checksum(&file)}))
@@ -228,12 +235,14 @@ async fn the_link_signs_type_length_checksum_and_a_short_expiry() {
 
 #[tokio::test]
 async fn upload_requests_are_validated_and_limited_per_code() {
-    let h = harness(Settings {
-        max_uploads_per_code: 2,
-        upload_link_secs: 600,
-    })
+    let (h, token) = with_pending_order(
+        Settings {
+            max_uploads_per_code: 2,
+            upload_link_secs: 600,
+        },
+        "L-1",
+    )
     .await;
-    let token = h.order("L-1", OrderStatus::Pending).await;
     let (status, problem) = h
         .ask_upload(&token, json!({"content_type": "text/html", "content_length": 20 * 1024 * 1024, "checksum_sha256": "x"}))
         .await;

@@ -22,7 +22,7 @@ use serde_json::json;
 use crate::app::App;
 use crate::ports::ArchivedNotification;
 use cuadre_core::rules::arrival::{self, PaymentFacts};
-use cuadre_core::rules::issuance;
+use cuadre_core::rules::{issuance, settlement};
 
 /// The route the template gives this function.
 /// The route `template.yaml` gives `GatewayWebhookFunction`.
@@ -53,8 +53,27 @@ async fn receive(app: &App, req: Request) -> Result<Response<Body>, Problem> {
     }
     let (tenant, signature) = authenticate(app, tenant_segment, req.headers(), body).await?;
 
-    let notification = Notification::parse(body)
-        .map_err(|e| Problem::bad_request(format!("the notification could not be read: {e}")))?;
+    let notification = match Notification::parse(body) {
+        Ok(notification) => notification,
+        Err(e) => {
+            // Signed by the gateway, so evidence of real money: kept before it is refused.
+            let key = unreadable_key(&tenant.tenant_id, received_at, body);
+            archive(
+                app,
+                ArchivedNotification {
+                    key: &key,
+                    body,
+                    signature: &signature,
+                    received_at,
+                },
+            )
+            .await?;
+            tracing::error!(tenant_id = %tenant.tenant_id, key, error = %e, "a signed notification could not be read; archived");
+            return Err(Problem::bad_request(format!(
+                "the notification could not be read: {e}"
+            )));
+        }
+    };
     let key = archive_key(&tenant.tenant_id, received_at, &notification, body);
     let archived = ArchivedNotification {
         key: &key,
@@ -78,12 +97,22 @@ async fn receive(app: &App, req: Request) -> Result<Response<Body>, Problem> {
         ));
     }
 
-    let amount = notification
-        .money()
-        .map_err(|e| Problem::validation(vec![FieldError::new("data.amount", e.to_string())]))?;
+    let amount = match notification.money() {
+        Ok(amount) => amount,
+        Err(e) => {
+            archive(app, archived).await?;
+            tracing::error!(tenant_id = %tenant.tenant_id, cip = %notification.data.cip, error = %e, "a signed notification with an amount no payment can have; archived");
+            return Err(Problem::validation(vec![FieldError::new(
+                "data.amount",
+                e.to_string(),
+            )]));
+        }
+    };
     let operation_number = match &notification.operation_number {
         Some(op) => op.clone(),
-        None => stand_in_operation(body)?,
+        None => {
+            OperationNumber::parse(&settlement::stand_in(body)).map_err(|_| Problem::internal())?
+        }
     };
     let paid_at = notification.data.payment_date.unwrap_or(received_at);
 
@@ -105,6 +134,7 @@ async fn receive(app: &App, req: Request) -> Result<Response<Body>, Problem> {
         order_id: order.as_ref().map(|o| o.order_id.clone()),
         source: PaymentSource::Notification,
         raw_ref: Some(key.clone()),
+        settled_as: None,
     };
     let lease_until = received_at + app.settings.events_lease;
     let (created, events) = app
@@ -232,15 +262,18 @@ async fn archive(app: &App, object: ArchivedNotification<'_>) -> Result<(), Prob
     })
 }
 
-/// The contract allows an empty operation number. A payment still needs an identity: the body's
-/// hash stands in (`~` and 13 hex digits), so the gateway's retry of the same bytes is the same payment.
-fn stand_in_operation(body: &[u8]) -> Result<OperationNumber, Problem> {
-    OperationNumber::parse(&format!("~{}", &sha256_hex(body)[..13]))
-        .map_err(|_| Problem::internal())
+/// `webhooks/{tenant}/{yyyy-mm-dd}/unreadable-{sha256 prefix}.json`: a signed body we cannot read.
+fn unreadable_key(tenant: &TenantId, received_at: DateTime<Utc>, body: &[u8]) -> String {
+    format!(
+        "webhooks/{tenant}/{}/unreadable-{}.json",
+        lima_date(received_at).format("%Y-%m-%d"),
+        &sha256_hex(body)[..16]
+    )
 }
 
-/// The order the notification's CIP belongs to; else the order named by its `transactionCode` when
-/// that order's code was never recorded (the gateway call timed out).
+/// The order the notification's CIP belongs to (as its current or an earlier code); else the order
+/// named by its `transactionCode` when a gateway call for it timed out (a code it may have got was
+/// never recorded).
 async fn order_for(
     app: &App,
     tenant: &TenantId,
@@ -281,18 +314,7 @@ async fn finish_pending(
     loop {
         let now = app.now();
         if lease_until < now {
-            let claimed = app
-                .store
-                .claim_payment_events(
-                    &tenant.tenant_id,
-                    &payment.cip,
-                    &payment.operation_number,
-                    now,
-                    now + app.settings.events_lease,
-                )
-                .await
-                .map_err(store_problem)?;
-            if claimed {
+            if claim_events(app, tenant, payment, now).await? {
                 tracing::warn!(
                     tenant_id = %tenant.tenant_id,
                     cip = %payment.cip,
@@ -326,6 +348,25 @@ async fn finish_pending(
     }
 }
 
+/// Takes over a payment's unsent events for one lease from `now`, when no one holds them.
+async fn claim_events(
+    app: &App,
+    tenant: &Tenant,
+    payment: &Payment,
+    now: DateTime<Utc>,
+) -> Result<bool, Problem> {
+    app.store
+        .claim_payment_events(
+            &tenant.tenant_id,
+            &payment.cip,
+            &payment.operation_number,
+            now,
+            now + app.settings.events_lease,
+        )
+        .await
+        .map_err(store_problem)
+}
+
 /// Everything after the payment is recorded: the order becomes PAID, exceptions are raised, the
 /// events are queued and the outbox marker cleared. Safe to run again for the same payment
 /// (`resend`: a holder that crashed may have raised exceptions whose events it never sent).
@@ -351,20 +392,27 @@ async fn follow_up(
         None => (None, false),
     };
     // The payment that moved its order to PAID is its first; an orphan has no order to be paid
-    // twice. Any other payment is weighed against all of its CIP's (read strongly consistent: of
-    // two racing payments, the later reader sees both).
-    let cip_payments = if moved || order.is_none() {
-        vec![payment.clone()]
-    } else {
-        app.store
-            .payments_for_cip_consistent(t, &payment.cip)
-            .await
-            .map_err(store_problem)?
+    // twice. Any other payment is weighed against all of its order's, of every code the order has
+    // had (read strongly consistent: of two racing payments, the later reader sees both).
+    let order_payments = match &order {
+        Some(order) if !moved => {
+            let mut all = Vec::new();
+            for cip in order.cips() {
+                all.extend(
+                    app.store
+                        .payments_for_cip_consistent(t, cip)
+                        .await
+                        .map_err(store_problem)?,
+                );
+            }
+            all
+        }
+        _ => vec![payment.clone()],
     };
     let decision = arrival::decide(&PaymentFacts {
         payment,
         order: order.as_ref(),
-        cip_payments: &cip_payments,
+        order_payments: &order_payments,
         high_value_thresholds: &tenant.high_value_thresholds,
     });
 
@@ -414,7 +462,8 @@ async fn follow_up(
     Ok(())
 }
 
-/// Moves the order to PAID (and records the CIP on an order that adopts it), by conditional
+/// Moves the order to PAID (and records the CIP on an order that adopts it: as its code, or one of
+/// its earlier codes when a retry got it another), by conditional
 /// writes: on a lost race the order is read again and the move re-decided. Says whether this
 /// call moved it to PAID.
 async fn settle_order(
@@ -423,21 +472,22 @@ async fn settle_order(
     payment: &Payment,
 ) -> Result<(Order, bool), Problem> {
     for _ in 0..app.settings.order_write_attempts {
-        let adopt = current.cip.is_none();
+        let adopt = !current.has_cip(&payment.cip);
         let pay = issuance::payable(current.status);
         if !adopt && !pay {
             return Ok((current, false));
         }
         let result = if adopt {
-            let next = Order {
-                cip: Some(payment.cip.clone()),
-                status: if pay {
-                    OrderStatus::Paid
-                } else {
-                    current.status
-                },
-                ..current.clone()
-            };
+            // A code the order never recorded: its current one when it has none, else an earlier.
+            let mut next = current.clone();
+            if next.cip.is_none() {
+                next.cip = Some(payment.cip.clone());
+            } else {
+                next.learn_cip(payment.cip.clone());
+            }
+            if pay {
+                next.status = OrderStatus::Paid;
+            }
             app.store.replace_order(&current, &next).await
         } else {
             app.store
@@ -479,19 +529,7 @@ pub async fn resend_pending_events(
         .map_err(store_problem)?;
     let mut done = 0;
     for payment in pending {
-        let now = app.now();
-        if app
-            .store
-            .claim_payment_events(
-                &tenant.tenant_id,
-                &payment.cip,
-                &payment.operation_number,
-                now,
-                now + app.settings.events_lease,
-            )
-            .await
-            .map_err(store_problem)?
-        {
+        if claim_events(app, tenant, &payment, app.now()).await? {
             follow_up(app, tenant, &payment, None, true).await?;
             done += 1;
         }

@@ -9,6 +9,8 @@ use serde::Serialize;
 pub(crate) struct CodeView {
     order_id: String,
     cip: Option<String>,
+    /// Codes the order had before its current one (or the gateway made for it unrecorded).
+    earlier_cips: Vec<String>,
     cip_url: Option<String>,
     amount: String,
     currency: String,
@@ -26,6 +28,7 @@ pub(crate) fn view(order: &Order, base: &str) -> CodeView {
     CodeView {
         order_id: order.order_id.to_string(),
         cip: order.cip.as_ref().map(ToString::to_string),
+        earlier_cips: order.earlier_cips.iter().map(ToString::to_string).collect(),
         cip_url: order.cip_url.clone(),
         amount: order.amount.amount_string(),
         currency: order.amount.currency().to_string(),

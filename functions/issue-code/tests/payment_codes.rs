@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use cuadre_aws::S3Links;
 use cuadre_core::{OrderId, OrderStatus};
-use cuadre_gateway_sandbox::{Faults, RunningSandbox, SandboxBuilder};
+use cuadre_gateway_sandbox::{Faults, RunningSandbox, SandboxBuilder, SandboxStats};
 use cuadre_testing::http::{api_request, code_request, field_names, json_reply};
 use cuadre_testing::sandbox::{gateway_client, start_sandbox};
 use cuadre_testing::{TenantSetup, TestApp, TestMerchant, ACCESS_KEY, SECRET_KEY};
@@ -75,6 +75,49 @@ impl Harness {
         self.call("POST", "/v1/payment-codes", Some(body), &[])
             .await
     }
+
+    /// Creates the order's code and asserts it was issued.
+    async fn issue(&self, id: &str, amount: Value) -> Value {
+        let (status, body) = self.create(&order(id, amount)).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        body
+    }
+
+    async fn get(&self, id: &str) -> (StatusCode, Value) {
+        let path = format!("/v1/payment-codes/{id}");
+        self.call("GET", &path, None, &[]).await
+    }
+
+    async fn cancel(&self, id: &str) -> (StatusCode, Value) {
+        let path = format!("/v1/payment-codes/{id}");
+        self.call("DELETE", &path, None, &[]).await
+    }
+
+    async fn extend(&self, id: &str, hours: u32) -> (StatusCode, Value) {
+        let path = format!("/v1/payment-codes/{id}");
+        let body = json!({ "expires_in_hours": hours });
+        self.call("PATCH", &path, Some(&body), &[]).await
+    }
+
+    /// The order as stored in the tenant.
+    async fn stored(&self, id: &str) -> cuadre_core::Order {
+        let id = OrderId::parse(id).unwrap();
+        let tenant = &self.tenant.tenant_id;
+        self.app
+            .store
+            .get_order(tenant, &id)
+            .await
+            .unwrap()
+            .unwrap()
+    }
+
+    fn faults(&self, faults: Faults) {
+        self.sandbox.state.set_faults(faults);
+    }
+
+    fn stats(&self) -> SandboxStats {
+        self.sandbox.state.stats()
+    }
 }
 
 /// A code request of this merchant's shop, for three days.
@@ -88,8 +131,7 @@ fn order(id: &str, amount: Value) -> Value {
 #[tokio::test]
 async fn issues_a_code_and_reads_it_back() {
     let h = Harness::new().await;
-    let (status, body) = h.create(&order("A-1", json!(22.05))).await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let body = h.issue("A-1", json!(22.05)).await;
     let cip = body["cip"].as_str().unwrap();
     assert!(!cip.is_empty() && cip.bytes().all(|b| b.is_ascii_digit()));
     assert_eq!(body["amount"], "22.05");
@@ -106,12 +148,12 @@ async fn issues_a_code_and_reads_it_back() {
     );
     assert!(body["expires_at"].as_str().unwrap().ends_with("-05:00"));
 
-    let (status, read) = h.call("GET", "/v1/payment-codes/A-1", None, &[]).await;
+    let (status, read) = h.get("A-1").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(read["cip"], body["cip"]);
     assert_eq!(read["payments"], json!([]));
     assert_eq!(read["exceptions"], json!([]));
-    assert_eq!(h.sandbox.state.stats().cips_issued, 1);
+    assert_eq!(h.stats().cips_issued, 1);
 }
 
 #[tokio::test]
@@ -123,20 +165,20 @@ async fn same_idempotency_key_and_body_calls_the_gateway_once() {
     let (s2, b2) = h.call("POST", "/v1/payment-codes", Some(&body), &key).await;
     assert_eq!((s1, s2), (StatusCode::CREATED, StatusCode::CREATED));
     assert_eq!(b1, b2, "the stored response is replayed");
-    assert_eq!(h.sandbox.state.stats().cip_requests, 1);
+    assert_eq!(h.stats().cip_requests, 1);
     let other = order("IDEM-2", json!("150.00"));
     let (s3, p3) = h
         .call("POST", "/v1/payment-codes", Some(&other), &key)
         .await;
     assert_eq!(s3, StatusCode::UNPROCESSABLE_ENTITY, "{p3}");
-    assert_eq!(h.sandbox.state.stats().cip_requests, 1);
+    assert_eq!(h.stats().cip_requests, 1);
 }
 
 #[tokio::test]
 async fn a_key_still_running_is_a_conflict() {
     // The gateway is slow, so the first request is still holding its key when the second arrives.
     let h = Harness::new().await;
-    h.sandbox.state.set_faults(Faults {
+    h.faults(Faults {
         delay_next_creates: 1,
         delay_ms: 1500,
         ..Faults::default()
@@ -177,7 +219,7 @@ async fn concurrent_requests_for_one_order_issue_one_code() {
             assert_eq!(b["cip"], created[0].1["cip"]);
         }
     }
-    assert_eq!(h.sandbox.state.stats().cips_issued, 1);
+    assert_eq!(h.stats().cips_issued, 1);
     // afterwards the same order returns the same live code
     let (status, again) = h.create(&body).await;
     assert_eq!(status, StatusCode::OK);
@@ -192,16 +234,14 @@ async fn one_authorization_serves_many_codes_and_is_renewed_after_expiry() {
     )
     .await;
     for i in 0..3 {
-        let (status, b) = h.create(&order(&format!("AUTH-{i}"), json!(5))).await;
-        assert_eq!(status, StatusCode::CREATED, "{b}");
+        h.issue(&format!("AUTH-{i}"), json!(5)).await;
     }
-    assert_eq!(h.sandbox.state.stats().authorizations, 1);
+    assert_eq!(h.stats().authorizations, 1);
     tokio::time::sleep(Duration::from_millis(2100)).await;
-    let (status, _) = h.create(&order("AUTH-late", json!(5))).await;
-    assert_eq!(status, StatusCode::CREATED);
-    assert_eq!(h.sandbox.state.stats().authorizations, 2);
+    h.issue("AUTH-late", json!(5)).await;
+    assert_eq!(h.stats().authorizations, 2);
     assert_eq!(
-        h.sandbox.state.stats().unauthorized_calls,
+        h.stats().unauthorized_calls,
         0,
         "renewed before use, not after a 401"
     );
@@ -217,7 +257,7 @@ async fn gateway_field_errors_name_our_fields() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
     assert_eq!(field_names(&problem["errors"]), ["buyer.email"]);
     // nothing half-issued is left behind
-    let (status, _) = h.call("GET", "/v1/payment-codes/FIELD-1", None, &[]).await;
+    let (status, _) = h.get("FIELD-1").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     // above the merchant's maximum (511)
     let (status, problem) = h.create(&order("MAX-1", json!(9000))).await;
@@ -228,7 +268,7 @@ async fn gateway_field_errors_name_our_fields() {
 #[tokio::test]
 async fn rejected_credentials_are_an_operator_problem() {
     let h = Harness::new().await;
-    h.sandbox.state.set_faults(Faults {
+    h.faults(Faults {
         reject_next_authorizations: 1,
         ..Faults::default()
     });
@@ -236,14 +276,14 @@ async fn rejected_credentials_are_an_operator_problem() {
     assert_eq!(status, StatusCode::BAD_GATEWAY, "{problem}");
     assert!(problem["detail"].as_str().unwrap().contains("operator"));
     assert!(problem.get("retryable").is_none());
-    let (status, _) = h.call("GET", "/v1/payment-codes/CRED-1", None, &[]).await;
+    let (status, _) = h.get("CRED-1").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]
 async fn gateway_timeout_is_504_and_leaves_a_consistent_store() {
     let h = Harness::with(SandboxBuilder::default(), Duration::from_millis(700)).await;
-    h.sandbox.state.set_faults(Faults {
+    h.faults(Faults {
         delay_next_creates: 1,
         delay_ms: 1500,
         ..Faults::default()
@@ -253,26 +293,13 @@ async fn gateway_timeout_is_504_and_leaves_a_consistent_store() {
     assert_eq!(status, StatusCode::GATEWAY_TIMEOUT, "{problem}");
     assert_eq!(problem["retryable"], true);
     // the order is recorded, without a code, free for a retry, and the unknown attempt is counted
-    let tenant = &h.tenant.tenant_id;
-    let stored = h
-        .app
-        .store
-        .get_order(tenant, &OrderId::parse("SLOW-2").unwrap())
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = h.stored("SLOW-2").await;
     assert!(stored.cip.is_none());
     assert!(stored.issuing_since.is_none());
     assert_eq!(stored.unknown_issue_attempts, 1);
     let (status, b) = h.create(&body).await;
     assert_eq!(status, StatusCode::CREATED, "{b}");
-    let stored = h
-        .app
-        .store
-        .get_order(tenant, &OrderId::parse("SLOW-2").unwrap())
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = h.stored("SLOW-2").await;
     assert_eq!(
         stored.cip.as_ref().map(|c| c.to_string()).as_deref(),
         b["cip"].as_str()
@@ -282,15 +309,14 @@ async fn gateway_timeout_is_504_and_leaves_a_consistent_store() {
 #[tokio::test]
 async fn gateway_5xx_is_retryable_502() {
     let h = Harness::new().await;
-    h.sandbox.state.set_faults(Faults {
+    h.faults(Faults {
         fail_next_creates: 1,
         ..Faults::default()
     });
     let (status, problem) = h.create(&order("FAIL-1", json!(10))).await;
     assert_eq!(status, StatusCode::BAD_GATEWAY, "{problem}");
     assert_eq!(problem["retryable"], true);
-    let (status, _) = h.create(&order("FAIL-1", json!(10))).await;
-    assert_eq!(status, StatusCode::CREATED);
+    h.issue("FAIL-1", json!(10)).await;
 }
 
 #[tokio::test]
@@ -317,7 +343,7 @@ async fn bad_input_gets_its_own_clear_error() {
         .unwrap();
     assert_eq!(h.send(req).await.0, StatusCode::BAD_REQUEST);
     assert_eq!(
-        h.sandbox.state.stats().cip_requests,
+        h.stats().cip_requests,
         0,
         "nothing invalid reaches the gateway"
     );
@@ -326,8 +352,7 @@ async fn bad_input_gets_its_own_clear_error() {
 #[tokio::test]
 async fn api_keys_missing_unknown_revoked_and_other_tenants() {
     let h = Harness::new().await;
-    let (status, _) = h.create(&order("K-1", json!(10))).await;
-    assert_eq!(status, StatusCode::CREATED);
+    h.issue("K-1", json!(10)).await;
     let call_with = |auth: Option<String>| {
         let mut req = Request::builder()
             .method("GET")
@@ -364,11 +389,9 @@ async fn api_keys_missing_unknown_revoked_and_other_tenants() {
 
     // another merchant's order is not found, never forbidden
     let other = Harness::new().await;
-    let (status, problem) = other.call("GET", "/v1/payment-codes/K-1", None, &[]).await;
+    let (status, problem) = other.get("K-1").await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{problem}");
-    let (status, _) = other
-        .call("DELETE", "/v1/payment-codes/K-1", None, &[])
-        .await;
+    let (status, _) = other.cancel("K-1").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 
     let record = &h.api_key.record;
@@ -377,7 +400,7 @@ async fn api_keys_missing_unknown_revoked_and_other_tenants() {
         .revoke_api_key(&record.tenant_id, &record.key_id, chrono::Utc::now())
         .await
         .unwrap();
-    let (status, problem) = h.call("GET", "/v1/payment-codes/K-1", None, &[]).await;
+    let (status, problem) = h.get("K-1").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert!(problem["detail"].as_str().unwrap().contains("revoked"));
 }
@@ -385,16 +408,8 @@ async fn api_keys_missing_unknown_revoked_and_other_tenants() {
 #[tokio::test]
 async fn extend_and_cancel_go_through_the_gateway() {
     let h = Harness::new().await;
-    let (status, created) = h.create(&order("X-1", json!(10))).await;
-    assert_eq!(status, StatusCode::CREATED);
-    let (status, extended) = h
-        .call(
-            "PATCH",
-            "/v1/payment-codes/X-1",
-            Some(&json!({"expires_in_hours": 120})),
-            &[],
-        )
-        .await;
+    let created = h.issue("X-1", json!(10)).await;
+    let (status, extended) = h.extend("X-1", 120).await;
     assert_eq!(status, StatusCode::OK, "{extended}");
     assert_ne!(extended["expires_at"], created["expires_at"]);
     let cip = cuadre_core::Cip::parse(created["cip"].as_str().unwrap()).unwrap();
@@ -413,40 +428,29 @@ async fn extend_and_cancel_go_through_the_gateway() {
         "the gateway has the new expiry"
     );
 
-    let (status, cancelled) = h.call("DELETE", "/v1/payment-codes/X-1", None, &[]).await;
+    let (status, cancelled) = h.cancel("X-1").await;
     assert_eq!(status, StatusCode::OK, "{cancelled}");
     assert_eq!(cancelled["status"], "CANCELLED");
     // a cancelled order may get a new code
-    let (status, again) = h.create(&order("X-1", json!(10))).await;
-    assert_eq!(status, StatusCode::CREATED, "{again}");
+    let again = h.issue("X-1", json!(10)).await;
     assert_ne!(again["cip"], created["cip"]);
 }
 
 #[tokio::test]
 async fn a_paid_order_cannot_be_cancelled_or_reissued() {
     let h = Harness::new().await;
-    let (status, _) = h.create(&order("P-1", json!(10))).await;
-    assert_eq!(status, StatusCode::CREATED);
-    let tenant = &h.tenant.tenant_id;
-    let id = OrderId::parse("P-1").unwrap();
-    let order_now = h.app.store.get_order(tenant, &id).await.unwrap().unwrap();
+    h.issue("P-1", json!(10)).await;
+    let order_now = h.stored("P-1").await;
     h.app
         .store
         .transition_order(&order_now, OrderStatus::Paid)
         .await
         .unwrap();
-    let (status, problem) = h.call("DELETE", "/v1/payment-codes/P-1", None, &[]).await;
+    let (status, problem) = h.cancel("P-1").await;
     assert_eq!(status, StatusCode::CONFLICT, "{problem}");
     let (status, _) = h.create(&order("P-1", json!(10))).await;
     assert_eq!(status, StatusCode::CONFLICT);
-    let (status, _) = h
-        .call(
-            "PATCH",
-            "/v1/payment-codes/P-1",
-            Some(&json!({"expires_in_hours": 5})),
-            &[],
-        )
-        .await;
+    let (status, _) = h.extend("P-1", 5).await;
     assert_eq!(status, StatusCode::CONFLICT);
 }
 
@@ -455,8 +459,7 @@ async fn the_merchant_sees_vouchers_through_short_lived_links() {
     use cuadre_core::VoucherFields;
 
     let h = Harness::new().await;
-    let (status, _) = h.create(&order("V-1", json!(10))).await;
-    assert_eq!(status, StatusCode::CREATED);
+    h.issue("V-1", json!(10)).await;
     let tenant = h.tenant.tenant_id.clone();
     let key = format!("vouchers/{tenant}/V-1/abc123");
     let image = b"\x89PNG\r\n\x1a\nnot really a picture".to_vec();
@@ -475,7 +478,7 @@ async fn the_merchant_sees_vouchers_through_short_lived_links() {
         })
         .put(h.store.as_ref())
         .await;
-    let (status, body) = h.call("GET", "/v1/payment-codes/V-1", None, &[]).await;
+    let (status, body) = h.get("V-1").await;
     assert_eq!(status, StatusCode::OK);
     let listed = &body["vouchers"][0];
     assert_eq!(listed["voucher_id"], "abc123");

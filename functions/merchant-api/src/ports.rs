@@ -6,8 +6,8 @@
 
 pub use cuadre_core::events::MerchantEventSink;
 pub use cuadre_core::store::{
-    ApiKeyStore, ExceptionListing, ExceptionStore, ObjectLinks, ObjectListing, OrderStore,
-    PaymentStore, RefundStore, SecretStore, TenantStore,
+    ApiKeyStore, ExceptionListing, ExceptionStore, IdempotencyStore, ObjectLinks, ObjectListing,
+    OrderStore, PaymentStore, RefundStore, SecretStore, TenantStore,
 };
 
 cuadre_core::port_union!(
@@ -19,6 +19,7 @@ cuadre_core::port_union!(
         + ExceptionStore
         + ExceptionListing
         + RefundStore
+        + IdempotencyStore
 );
 
 cuadre_core::port_union!(

@@ -53,7 +53,7 @@ async fn merchant_gets_the_event_signed_and_a_stale_or_tampered_copy_is_refused(
         "ORD-7",
         json!({"order_id": "ORD-7", "status": "EXPIRED"}),
     );
-    h.send(&serde_json::to_string(&event).unwrap()).await;
+    h.send_event(&event).await;
 
     let poll = h.poll_once().await.expect("the message");
     assert!(poll.response.batch_item_failures.is_empty());
@@ -109,7 +109,7 @@ async fn an_endpoint_failing_twice_gets_the_event_once_after_growing_delays() {
         "exc_1",
         json!({"exception_id": "exc_1", "kind": "AMOUNT_MISMATCH"}),
     );
-    let message_id = h.send(&serde_json::to_string(&event).unwrap()).await;
+    let message_id = h.send_event(&event).await;
 
     let polls = h
         .poll_until(Duration::from_secs(30), || {
@@ -169,7 +169,7 @@ async fn an_endpoint_that_always_fails_ends_in_the_dlq_without_holding_up_the_ba
             &format!("exc_{n}"),
             json!({"exception_id": format!("exc_{n}")}),
         );
-        h.send(&serde_json::to_string(&fine).unwrap()).await;
+        h.send_event(&fine).await;
     }
 
     let first = h.poll_once().await.expect("the batch");
@@ -221,7 +221,7 @@ async fn malformed_bodies_fail_alone_and_reach_the_dlq_and_a_tenant_without_url_
         "ORD-9",
         json!({"order_id": "ORD-9"}),
     );
-    h.send(&serde_json::to_string(&fine).unwrap()).await;
+    h.send_event(&fine).await;
 
     let first = h.poll_once().await.expect("the batch");
     assert_eq!(first.received.len(), 4);
@@ -317,8 +317,7 @@ async fn no_buyer_email_when_the_tenant_turned_them_off() {
     let endpoint = Endpoint::start(0).await;
     let tenant = h.tenant(Some(&endpoint.url), false).await;
     let buyer = h.paid_order(&tenant, "ORD-2002").await;
-    h.send(&serde_json::to_string(&order_paid(&tenant, "ORD-2002")).unwrap())
-        .await;
+    h.send_event(&order_paid(&tenant, "ORD-2002")).await;
 
     let poll = h.poll_once().await.expect("the message");
     assert!(poll.response.batch_item_failures.is_empty());
@@ -335,19 +334,9 @@ async fn a_buyer_email_that_ses_refuses_is_retried_and_the_claim_given_back() {
     // A sender outside every verified identity: SES (and the emulator) refuse it.
     let mut app = h.app.clone();
     app.settings.email_from = Some("avisos@unverified.example".into());
-    let message_id = h
-        .send(&serde_json::to_string(&order_paid(&tenant, "ORD-3003")).unwrap())
-        .await;
-    let out = h
-        .sqs
-        .receive_message()
-        .queue_url(&h.queue.url)
-        .max_number_of_messages(1)
-        .wait_time_seconds(1)
-        .send()
-        .await
-        .unwrap();
-    let m = &out.messages.unwrap()[0];
+    let message_id = h.send_event(&order_paid(&tenant, "ORD-3003")).await;
+    let messages = h.receive(1).await;
+    let m = &messages[0];
     let event: aws_lambda_events::event::sqs::SqsEvent = serde_json::from_value(json!({
         "Records": [{"messageId": m.message_id, "receiptHandle": m.receipt_handle,
                      "body": m.body, "attributes": {"ApproximateReceiveCount": "1"}}]
@@ -419,7 +408,7 @@ async fn deliver(
         json!({"order_id": "ORD-R", "status": "EXPIRED"}),
     );
     let before = endpoint.hits().len();
-    h.send(&serde_json::to_string(&event).unwrap()).await;
+    h.send_event(&event).await;
     let poll = h.poll_once().await.expect("the message");
     assert!(poll.response.batch_item_failures.is_empty());
     let hits = endpoint.hits();

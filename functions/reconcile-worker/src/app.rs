@@ -39,6 +39,9 @@ pub struct Settings {
     pub settlement_lag: TimeDelta,
     /// `VOUCHER_WITHOUT_PAYMENT` after this long without a payment.
     pub voucher_grace: TimeDelta,
+    /// How far a settlement line's payment time may be from the notification's when a payment
+    /// notified without an operation number adopts the line's.
+    pub clock_skew: TimeDelta,
 }
 
 impl Default for Settings {
@@ -50,6 +53,7 @@ impl Default for Settings {
             concurrency: 1,
             settlement_lag: cuadre_core::rules::DEFAULT_SETTLEMENT_LAG,
             voucher_grace: cuadre_core::rules::DEFAULT_VOUCHER_GRACE,
+            clock_skew: cuadre_core::rules::settlement::DEFAULT_CLOCK_SKEW,
         }
     }
 }

@@ -88,11 +88,18 @@ pub fn rows(input: &ReportInput<'_>) -> Vec<OrderRow> {
         .map(|o| {
             let order = input.orders[o.index];
             let currency = order.amount.currency();
-            let mut paid = payments.get(o.cip).cloned().unwrap_or_default();
+            // Every code the order has had: its current one and the earlier ones.
+            let codes =
+                || std::iter::once(o.cip).chain(order.earlier_cips.iter().map(|c| c.as_str()));
+            let mut paid: Vec<&Payment> = codes()
+                .flat_map(|c| payments.get(c).into_iter().flatten().copied())
+                .collect();
             paid.sort_by(|a, b| {
                 (a.paid_at, &a.operation_number).cmp(&(b.paid_at, &b.operation_number))
             });
-            let mut settled = lines.get(o.cip).cloned().unwrap_or_default();
+            let mut settled: Vec<&SettlementLine> = codes()
+                .flat_map(|c| lines.get(c).into_iter().flatten().copied())
+                .collect();
             settled.sort_by(|a, b| {
                 (a.settled_at, &a.settlement_id).cmp(&(b.settled_at, &b.settlement_id))
             });

@@ -39,6 +39,11 @@ impl App {
                 "VOUCHER_GRACE_MINUTES",
                 defaults.voucher_grace.num_minutes(),
             )?),
+            clock_skew: TimeDelta::minutes(parsed_or(
+                env,
+                "GATEWAY_CLOCK_SKEW_MINUTES",
+                defaults.clock_skew.num_minutes(),
+            )?),
         };
         let gateway = GatewayClient::new(GatewayConfig::new(gateway_url))
             .map_err(|e| StartError::Init(e.to_string()))?;

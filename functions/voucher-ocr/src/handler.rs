@@ -114,6 +114,11 @@ async fn read_voucher(
         .event_time
         .unwrap_or_else(|| app.now())
         .trunc_subsecs(0);
+    let upload = Upload {
+        ids: &ids,
+        key,
+        uploaded_at,
+    };
     let bytes = match app
         .files
         .fetch(&object.bucket, key, app.settings.max_bytes)
@@ -126,10 +131,7 @@ async fn read_voucher(
             return Ok(());
         }
         Fetched::TooLarge { size, sha256 } => {
-            let voucher = rejected(
-                &ids,
-                key,
-                uploaded_at,
+            let voucher = upload.rejected(
                 sha256,
                 None,
                 format!(
@@ -142,14 +144,7 @@ async fn read_voucher(
     };
     let sha256 = sha256_hex(&bytes);
     let Some(kind) = inspect::sniff(&bytes) else {
-        let voucher = rejected(
-            &ids,
-            key,
-            uploaded_at,
-            sha256,
-            None,
-            "the file is not a JPEG, PNG or PDF".into(),
-        );
+        let voucher = upload.rejected(sha256, None, "the file is not a JPEG, PNG or PDF".into());
         return store_and_apply(app, voucher).await;
     };
     let (perceptual_hash, mut signals) = if kind.is_image() {
@@ -188,7 +183,7 @@ async fn read_voucher(
                 }
                 other => other.to_string(),
             };
-            let mut voucher = rejected(&ids, key, uploaded_at, sha256, perceptual_hash, reason);
+            let mut voucher = upload.rejected(sha256, perceptual_hash, reason);
             voucher.warnings.extend(signals);
             return store_and_apply(app, voucher).await;
         }
@@ -196,18 +191,13 @@ async fn read_voucher(
     let read = extract(&lines);
     let mut warnings = read.warnings;
     warnings.extend(signals);
-    let voucher = Voucher {
-        tenant_id: ids.tenant_id.clone(),
-        voucher_id: ids.voucher_id.clone(),
-        order_id: ids.order_id.clone(),
-        object_key: key.to_string(),
+    let voucher = upload.voucher(
         sha256,
         perceptual_hash,
-        uploaded_at,
-        fields: read.fields,
-        confidence_permille: read.confidence_permille,
+        read.fields,
+        read.confidence_permille,
         warnings,
-    };
+    );
     store_and_apply(app, voucher).await
 }
 
@@ -219,25 +209,47 @@ fn kind_name(kind: FileKind) -> &'static str {
     }
 }
 
-fn rejected(
-    ids: &VoucherKey,
-    key: &str,
+/// The uploaded file a voucher is made of: whose, where, and when it arrived.
+struct Upload<'a> {
+    ids: &'a VoucherKey,
+    key: &'a str,
     uploaded_at: DateTime<Utc>,
-    sha256: String,
-    perceptual_hash: Option<String>,
-    reason: String,
-) -> Voucher {
-    Voucher {
-        tenant_id: ids.tenant_id.clone(),
-        voucher_id: ids.voucher_id.clone(),
-        order_id: ids.order_id.clone(),
-        object_key: key.to_string(),
-        sha256,
-        perceptual_hash,
-        uploaded_at,
-        fields: VoucherFields::default(),
-        confidence_permille: 0,
-        warnings: vec![format!("{REJECTED}{reason}")],
+}
+
+impl Upload<'_> {
+    /// The voucher of this file, read as `fields` with that confidence.
+    fn voucher(
+        &self,
+        sha256: String,
+        perceptual_hash: Option<String>,
+        fields: VoucherFields,
+        confidence_permille: u16,
+        warnings: Vec<String>,
+    ) -> Voucher {
+        Voucher {
+            tenant_id: self.ids.tenant_id.clone(),
+            voucher_id: self.ids.voucher_id.clone(),
+            order_id: self.ids.order_id.clone(),
+            object_key: self.key.to_string(),
+            sha256,
+            perceptual_hash,
+            uploaded_at: self.uploaded_at,
+            fields,
+            confidence_permille,
+            warnings,
+        }
+    }
+
+    /// The voucher of a file that could not be read, saying why.
+    fn rejected(&self, sha256: String, perceptual_hash: Option<String>, reason: String) -> Voucher {
+        let warnings = vec![format!("{REJECTED}{reason}")];
+        self.voucher(
+            sha256,
+            perceptual_hash,
+            VoucherFields::default(),
+            0,
+            warnings,
+        )
     }
 }
 
@@ -267,8 +279,8 @@ async fn apply(app: &App, voucher: &Voucher) -> Result<(), Retry> {
         tracing::warn!("voucher for an order that does not exist");
     }
     let order_cip = order.as_ref().and_then(|o| o.cip.clone());
-    let payments = match &order_cip {
-        Some(cip) => store.payments_for_cip(t, cip).await?,
+    let payments = match &order {
+        Some(order) => store.payments_for_order(order).await?,
         None => Vec::new(),
     };
     let me = VoucherFact::from_voucher(voucher);

@@ -249,6 +249,61 @@ impl Local {
         Some(url)
     }
 
+    /// The gateway's settlement file arrives: `csv` put at `settlements/{tenant}/{name}` in the
+    /// reports bucket, where the reconcile worker imports it. Returns its `s3://` address.
+    pub async fn put_settlement_file(
+        &self,
+        tenant_id: &str,
+        name: &str,
+        csv: String,
+    ) -> Result<String, String> {
+        let env = &self.aws.env;
+        let bucket = env
+            .vars
+            .get("REPORTS_BUCKET")
+            .cloned()
+            .ok_or("REPORTS_BUCKET is not in the emulator's environment")?;
+        let key = format!("settlements/{tenant_id}/{name}");
+        let aws = cuadre_aws::AwsContext::lambda(cuadre_aws::AwsEndpoint {
+            url: env.endpoint().map(str::to_string),
+        });
+        aws.s3()
+            .put_object()
+            .bucket(&bucket)
+            .key(&key)
+            .content_type("text/csv")
+            .body(csv.into_bytes().into())
+            .send()
+            .await
+            .map_err(|e| format!("put s3://{bucket}/{key}: {e}"))?;
+        Ok(format!("s3://{bucket}/{key}"))
+    }
+
+    /// Runs reconciliation for one tenant as of `as_of`: the scheduled dispatcher with the event's
+    /// `time` set and the tenant named, as `aws lambda invoke` would.
+    pub async fn reconcile_tenant(
+        &self,
+        tenant_id: &str,
+        as_of: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), String> {
+        let event = serde_json::json!({
+            "version": "0",
+            "id": uuid::Uuid::new_v4().to_string(),
+            "detail-type": "Scheduled Event",
+            "source": "aws.events",
+            "account": "123456789012",
+            "time": as_of.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+            "region": "us-east-1",
+            "resources": [],
+            // This merchant only: the emulator may hold other tenants (tests, earlier runs).
+            "detail": {"tenant_id": tenant_id},
+        });
+        self.platform
+            .invoke_schedule("reconcile-dispatch", event)
+            .await
+            .map_err(|e| format!("reconcile-dispatch: {e}"))
+    }
+
     /// Stops the platform and the sandbox, and the emulator if `start` started it.
     pub async fn stop(self) -> Result<(), DevError> {
         self.platform.stop().await;

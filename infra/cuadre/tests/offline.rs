@@ -1,6 +1,6 @@
 //! `cuadre reconcile`, `cuadre scenario generate` and `cuadre voucher extract` as a user runs them.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn cuadre(args: &[&str]) -> Output {
@@ -8,6 +8,32 @@ fn cuadre(args: &[&str]) -> Output {
         .args(args)
         .output()
         .unwrap()
+}
+
+/// A fresh scratch directory for one test.
+fn scratch(tag: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("cuadre-cli-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn assert_success(run: &Output) {
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+}
+
+/// `cuadre voucher extract <flag>` on a file `name` holding `contents` must fail: what it said.
+fn extract_refuses(tag: &str, name: &str, contents: &str, flag: &str) -> String {
+    let dir = scratch(tag);
+    let f = dir.join(name);
+    std::fs::write(&f, contents).unwrap();
+    let run = cuadre(&["voucher", "extract", flag, f.to_str().unwrap()]);
+    std::fs::remove_dir_all(&dir).ok();
+    assert!(!run.status.success());
+    String::from_utf8_lossy(&run.stderr).into_owned()
 }
 
 fn fixtures() -> &'static Path {
@@ -30,11 +56,7 @@ fn generates_and_reconciles_a_scenario() {
         "--out",
         input.to_str().unwrap(),
     ]);
-    assert!(
-        generated.status.success(),
-        "{}",
-        String::from_utf8_lossy(&generated.stderr)
-    );
+    assert_success(&generated);
     let file = |n: &str| input.join(n).to_str().unwrap().to_string();
     let run = cuadre(&[
         "reconcile",
@@ -53,11 +75,7 @@ fn generates_and_reconciles_a_scenario() {
         "--high-value",
         "PEN=2000",
     ]);
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
+    assert_success(&run);
     let orders = std::fs::read_to_string(out.join("orders.csv")).unwrap();
     assert_eq!(orders.lines().next(), Some("order_id,cip,status"));
     assert_eq!(orders.lines().count(), 501);
@@ -69,8 +87,7 @@ fn generates_and_reconciles_a_scenario() {
 
 #[test]
 fn bad_input_names_file_line_and_field_and_writes_nothing() {
-    let dir = std::env::temp_dir().join(format!("cuadre-cli-bad-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch("bad");
     let orders = dir.join("orders.csv");
     std::fs::write(
         &orders,
@@ -110,11 +127,7 @@ fn extracts_voucher_fields_from_a_textract_response() {
             .to_str()
             .unwrap(),
     ]);
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
+    assert_success(&run);
     let fields: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
     let expected = &truth["agent_ticket-000"];
     for key in ["cip", "operation_number", "amount", "currency"] {
@@ -141,24 +154,12 @@ fn extracts_voucher_fields_from_a_textract_response() {
 
 #[test]
 fn a_file_that_is_not_a_textract_response_is_a_clear_error() {
-    let dir = std::env::temp_dir().join(format!("cuadre-cli-notjson-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let f = dir.join("photo.json");
-    std::fs::write(&f, "{\"Blocks\": 3}").unwrap();
-    let run = cuadre(&["voucher", "extract", "--textract", f.to_str().unwrap()]);
-    assert!(!run.status.success());
-    assert!(String::from_utf8_lossy(&run.stderr).contains("photo.json"));
-    std::fs::remove_dir_all(&dir).ok();
+    let err = extract_refuses("notjson", "photo.json", "{\"Blocks\": 3}", "--textract");
+    assert!(err.contains("photo.json"), "{err}");
 }
 
 #[test]
 fn an_image_that_is_not_an_image_is_refused_before_ocr() {
-    let dir = std::env::temp_dir().join(format!("cuadre-cli-img-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let f = dir.join("voucher.jpg");
-    std::fs::write(&f, "%PDF-1.4 not a photo").unwrap();
-    let run = cuadre(&["voucher", "extract", "--image", f.to_str().unwrap()]);
-    assert!(!run.status.success());
-    assert!(String::from_utf8_lossy(&run.stderr).contains("not a JPEG or PNG"));
-    std::fs::remove_dir_all(&dir).ok();
+    let err = extract_refuses("img", "voucher.jpg", "%PDF-1.4 not a photo", "--image");
+    assert!(err.contains("not a JPEG or PNG"), "{err}");
 }

@@ -53,17 +53,27 @@ async fn receiver(status: &'static str) -> (String, oneshot::Receiver<Received>)
     (url, rx)
 }
 
-fn send(url: &str, extra: &[&str]) -> tokio::process::Command {
+/// `cuadre webhook send ARGS` for CIP 11546901, with the merchant's secret read from
+/// `TEST_PE_SECRET`.
+fn webhook_send(args: &[&str]) -> tokio::process::Command {
     let mut cmd = cuadre();
     cmd.args([
         "webhook",
         "send",
-        "--url",
-        url,
         "--secret-env",
         "TEST_PE_SECRET",
         "--cip",
         "11546901",
+    ])
+    .args(args)
+    .env("TEST_PE_SECRET", SECRET);
+    cmd
+}
+
+fn send(url: &str, extra: &[&str]) -> tokio::process::Command {
+    let mut cmd = webhook_send(&[
+        "--url",
+        url,
         "--amount",
         "22.05",
         "--currency",
@@ -72,9 +82,8 @@ fn send(url: &str, extra: &[&str]) -> tokio::process::Command {
         "1253",
         "--transaction-code",
         "order-77",
-    ])
-    .args(extra)
-    .env("TEST_PE_SECRET", SECRET);
+    ]);
+    cmd.args(extra);
     cmd
 }
 
@@ -171,23 +180,15 @@ async fn a_refusal_is_a_failure_and_the_header_name_is_honoured() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn dry_run_prints_body_and_signature_and_sends_nothing() {
-    let mut cmd = cuadre();
-    cmd.args([
-        "webhook",
-        "send",
+    let cmd = webhook_send(&[
         "--dry-run",
-        "--secret-env",
-        "TEST_PE_SECRET",
-        "--cip",
-        "11546901",
         "--amount",
         "22.05",
         "--operation-number",
         "1253",
         "--payment-date",
         "2026-11-25T14:32:00-05:00",
-    ])
-    .env("TEST_PE_SECRET", SECRET);
+    ]);
     let out = run(cmd, None).await;
     assert!(out.status.success(), "{}", describe(&out));
     let text = stdout(&out);
@@ -213,45 +214,30 @@ async fn unreachable_receivers_and_bad_flags_are_clear_errors() {
         .unwrap()
         .local_addr()
         .unwrap();
-    let out = run(send(&format!("http://{addr}/"), &[]), None).await;
-    assert!(!out.status.success());
-    assert!(
-        common::stderr(&out).contains("error: could not reach"),
-        "{}",
-        describe(&out)
-    );
-
-    let mut cmd = cuadre();
-    cmd.args([
-        "webhook",
-        "send",
-        "--url",
-        "http://127.0.0.1:9/",
-        "--secret-env",
-        "TEST_PE_SECRET",
-        "--cip",
-        "11546901",
-        "--amount",
-        "22.055",
-    ])
-    .env("TEST_PE_SECRET", SECRET);
-    let out = run(cmd, None).await;
-    assert!(!out.status.success());
-    assert!(
-        common::stderr(&out).starts_with("error: invalid --amount"),
-        "{}",
-        describe(&out)
-    );
-
-    let mut cmd = send("http://127.0.0.1:9/", &[]);
-    cmd.env_remove("TEST_PE_SECRET");
-    let out = run(cmd, None).await;
-    assert!(!out.status.success());
-    assert!(
-        common::stderr(&out).contains("TEST_PE_SECRET"),
-        "{}",
-        describe(&out)
-    );
+    let bad_amount = webhook_send(&["--url", "http://127.0.0.1:9/", "--amount", "22.055"]);
+    let mut no_secret = send("http://127.0.0.1:9/", &[]);
+    no_secret.env_remove("TEST_PE_SECRET");
+    // (command, what its stderr says, whether it starts with that)
+    let cases = [
+        (
+            send(&format!("http://{addr}/"), &[]),
+            "error: could not reach",
+            false,
+        ),
+        (bad_amount, "error: invalid --amount", true),
+        (no_secret, "TEST_PE_SECRET", false),
+    ];
+    for (cmd, says, at_start) in cases {
+        let out = run(cmd, None).await;
+        assert!(!out.status.success(), "{}", describe(&out));
+        let err = common::stderr(&out);
+        let found = if at_start {
+            err.starts_with(says)
+        } else {
+            err.contains(says)
+        };
+        assert!(found, "{}", describe(&out));
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -22,79 +22,70 @@ use serde_json::{json, Value};
 const ACCESS_KEY: &str = "platform-test-access";
 const SECRET_KEY: &str = "platform-test-secret";
 
+/// An HTTP event of a function: its name, path and method.
+type HttpEvent = (&'static str, &'static str, &'static str);
+
 /// The functions as template.yaml declares them (added when a template lacks them), plus one whose
-/// crate the platform does not link.
-const FUNCTIONS: [(&str, &str); 3] = [
+/// crate the platform does not link: logical id, binary and HTTP events.
+const FUNCTIONS: [(&str, &str, &[HttpEvent]); 3] = [
     (
         "IssueCodeFunction",
-        r#"
-  IssueCodeFunction:
-    Type: AWS::Serverless::Function
-    Metadata:
-      BuildMethod: rust-cargolambda
-      BuildProperties: {Binary: issue-code}
-    Properties:
-      CodeUri: .
-      Events:
-        Create:
-          Type: HttpApi
-          Properties: {ApiId: !Ref CuadreApi, Path: /v1/payment-codes, Method: POST}
-        Read:
-          Type: HttpApi
-          Properties: {ApiId: !Ref CuadreApi, Path: "/v1/payment-codes/{order_id}", Method: GET}
-        Extend:
-          Type: HttpApi
-          Properties: {ApiId: !Ref CuadreApi, Path: "/v1/payment-codes/{order_id}", Method: PATCH}
-        Cancel:
-          Type: HttpApi
-          Properties: {ApiId: !Ref CuadreApi, Path: "/v1/payment-codes/{order_id}", Method: DELETE}
-"#,
+        "issue-code",
+        &[
+            ("Create", "/v1/payment-codes", "POST"),
+            ("Read", "/v1/payment-codes/{order_id}", "GET"),
+            ("Extend", "/v1/payment-codes/{order_id}", "PATCH"),
+            ("Cancel", "/v1/payment-codes/{order_id}", "DELETE"),
+        ],
     ),
     (
         "BuyerPageFunction",
-        r#"
-  BuyerPageFunction:
-    Type: AWS::Serverless::Function
-    Metadata:
-      BuildMethod: rust-cargolambda
-      BuildProperties: {Binary: buyer-page}
-    Properties:
-      CodeUri: .
-      Events:
-        Page:
-          Type: HttpApi
-          Properties: {ApiId: !Ref CuadreApi, Path: "/pay/{token}", Method: GET}
-        Upload:
-          Type: HttpApi
-          Properties: {ApiId: !Ref CuadreApi, Path: "/pay/{token}/uploads", Method: POST}
-"#,
+        "buyer-page",
+        &[
+            ("Page", "/pay/{token}", "GET"),
+            ("Upload", "/pay/{token}/uploads", "POST"),
+        ],
     ),
     (
         "NotHostedFunction",
+        "not-hosted-anywhere",
+        &[("List", "/v1/not-hosted/{thing}", "GET")],
+    ),
+];
+
+/// The template.yaml resource of a Rust function behind HTTP API routes.
+fn function_yaml(logical_id: &str, binary: &str, events: &[HttpEvent]) -> String {
+    let mut yaml = format!(
         r#"
-  NotHostedFunction:
+  {logical_id}:
     Type: AWS::Serverless::Function
     Metadata:
       BuildMethod: rust-cargolambda
-      BuildProperties: {Binary: not-hosted-anywhere}
+      BuildProperties: {{Binary: {binary}}}
     Properties:
       CodeUri: .
       Events:
-        List:
+"#
+    );
+    for (event, path, method) in events {
+        yaml.push_str(&format!(
+            r#"        {event}:
           Type: HttpApi
-          Properties: {ApiId: !Ref CuadreApi, Path: "/v1/not-hosted/{thing}", Method: GET}
-"#,
-    ),
-];
+          Properties: {{ApiId: !Ref CuadreApi, Path: "{path}", Method: {method}}}
+"#
+        ));
+    }
+    yaml
+}
 
 /// A copy of template.yaml with whichever of [`FUNCTIONS`] it lacks added to its Resources.
 fn test_template() -> Template {
     let text = std::fs::read_to_string(repo_root().join("template.yaml")).unwrap();
     let at = text.find("\nResources:\n").expect("template has Resources") + "\nResources:\n".len();
     let mut copy = text.clone();
-    for (logical_id, yaml) in FUNCTIONS {
+    for (logical_id, binary, events) in FUNCTIONS {
         if !text.contains(&format!("\n  {logical_id}:\n")) {
-            copy.insert_str(at, yaml);
+            copy.insert_str(at, &function_yaml(logical_id, binary, events));
         }
     }
     Template::parse(&copy).unwrap()
@@ -265,6 +256,38 @@ async fn merchant_and_buyer_over_http() {
     w.platform.stop().await;
 }
 
+async fn send_bodies(sqs: &aws_sdk_sqs::Client, url: &str, bodies: &[&str]) {
+    for body in bodies {
+        sqs.send_message()
+            .queue_url(url)
+            .message_body(*body)
+            .send()
+            .await
+            .unwrap();
+    }
+}
+
+/// A poller of `url` for the registry's queue consumer `binary`, reporting batch item failures.
+fn poller(
+    binary: &str,
+    registry: &Registry,
+    sqs: &aws_sdk_sqs::Client,
+    url: &str,
+    batching_window: Duration,
+) -> QueuePoller {
+    QueuePoller {
+        binary: binary.into(),
+        sqs: sqs.clone(),
+        queue_url: url.to_string(),
+        batch_size: 10,
+        batching_window,
+        report_failures: true,
+        timeout: Duration::from_secs(5),
+        wait: Duration::from_secs(1),
+        consumer: registry.queue_handler(binary).unwrap().clone(),
+    }
+}
+
 /// A consumer that fails every message whose body is "poison" and records what it saw.
 fn recording_consumer(seen: Arc<Mutex<Vec<(String, String)>>>) -> Registry {
     let mut registry = Registry::new();
@@ -302,28 +325,11 @@ async fn a_failed_record_is_retried_then_dead_lettered_while_the_others_are_dele
         .create(&sqs)
         .await;
     let (url, dlq_url) = (q.url.clone(), q.dlq().to_string());
-    for body in ["ok-1", "poison", "ok-2"] {
-        sqs.send_message()
-            .queue_url(&url)
-            .message_body(body)
-            .send()
-            .await
-            .unwrap();
-    }
+    send_bodies(&sqs, &url, &["ok-1", "poison", "ok-2"]).await;
 
     let seen = Arc::new(Mutex::new(Vec::new()));
     let registry = recording_consumer(seen.clone());
-    let poller = QueuePoller {
-        binary: "test-consumer".into(),
-        sqs: sqs.clone(),
-        queue_url: url.clone(),
-        batch_size: 10,
-        batching_window: Duration::ZERO,
-        report_failures: true,
-        timeout: Duration::from_secs(5),
-        wait: Duration::from_secs(1),
-        consumer: registry.queue_handler("test-consumer").unwrap().clone(),
-    };
+    let poller = poller("test-consumer", &registry, &sqs, &url, Duration::ZERO);
     let (stop, shutdown) = tokio::sync::watch::channel(false);
     let task = tokio::spawn(poller.run(shutdown));
 
@@ -357,16 +363,9 @@ async fn a_failed_record_is_retried_then_dead_lettered_while_the_others_are_dele
             .map(|(_, c)| c.clone())
             .collect::<Vec<_>>()
     };
-    assert_eq!(
-        of("ok-1"),
-        vec!["1"],
-        "processed once, then deleted: {seen:?}"
-    );
-    assert_eq!(
-        of("ok-2"),
-        vec!["1"],
-        "processed once, then deleted: {seen:?}"
-    );
+    for ok in ["ok-1", "ok-2"] {
+        assert_eq!(of(ok), vec!["1"], "processed once, then deleted: {seen:?}");
+    }
     assert_eq!(
         of("poison"),
         vec!["1", "2"],
@@ -389,29 +388,12 @@ async fn a_batch_whose_consumer_panics_is_left_whole_for_retry() {
         .create(&sqs)
         .await;
     let url = q.url.clone();
-    for body in ["a", "b"] {
-        sqs.send_message()
-            .queue_url(&url)
-            .message_body(body)
-            .send()
-            .await
-            .unwrap();
-    }
+    send_bodies(&sqs, &url, &["a", "b"]).await;
     let mut registry = Registry::new();
     registry.queue("panicky", |_event: SqsEvent| async move {
         panic!("the consumer crashed");
     });
-    let poller = QueuePoller {
-        binary: "panicky".into(),
-        sqs: sqs.clone(),
-        queue_url: url.clone(),
-        batch_size: 10,
-        batching_window: Duration::from_secs(1),
-        report_failures: true,
-        timeout: Duration::from_secs(5),
-        wait: Duration::from_secs(1),
-        consumer: registry.queue_handler("panicky").unwrap().clone(),
-    };
+    let poller = poller("panicky", &registry, &sqs, &url, Duration::from_secs(1));
     let outcome = poller.poll_once().await.unwrap();
     assert_eq!(outcome.received, 2);
     assert_eq!((outcome.deleted, outcome.failed), (0, 2));

@@ -155,6 +155,13 @@ pub struct Order {
     /// by its transaction code.
     #[serde(default)]
     pub unknown_issue_attempts: u32,
+    /// Every other CIP that belongs to this order, oldest first: the codes it had before `cip` (a
+    /// re-issue after expiry or cancel supersedes a code, but a buyer may still pay it, and the
+    /// gateway may revive it), and codes the gateway created for it that were never recorded (a
+    /// timed-out creation), once a payment naming the order brings them to light. A payment of any
+    /// of them is a payment of this order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub earlier_cips: Vec<Cip>,
     /// Incremented by every write; the store's conditional writes check it.
     pub version: u64,
 }
@@ -163,6 +170,34 @@ impl Order {
     /// An order recorded before its code exists.
     pub fn is_issued(&self) -> bool {
         self.cip.is_some()
+    }
+
+    /// Every CIP of the order: the current one first, then the earlier ones.
+    pub fn cips(&self) -> impl Iterator<Item = &Cip> + Clone {
+        self.cip.iter().chain(self.earlier_cips.iter())
+    }
+
+    /// Whether `cip` is one of the order's codes, current or earlier.
+    pub fn has_cip(&self, cip: &Cip) -> bool {
+        self.cips().any(|c| c == cip)
+    }
+
+    /// The order with `cip` as its current code; the code it replaces (if another) joins the
+    /// earlier ones, so a payment of it still finds the order.
+    pub fn with_new_cip(&self, cip: Cip) -> Order {
+        let mut next = self.clone();
+        if let Some(old) = next.cip.replace(cip) {
+            next.learn_cip(old);
+        }
+        next
+    }
+
+    /// Adds a code of this order that is not its current one (a superseded code, or one the
+    /// gateway created but we never recorded); knowing it twice is knowing it once.
+    pub fn learn_cip(&mut self, cip: Cip) {
+        if !self.has_cip(&cip) {
+            self.earlier_cips.push(cip);
+        }
     }
 }
 

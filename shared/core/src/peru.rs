@@ -16,10 +16,36 @@ pub enum DocumentError {
     DniFormat,
 }
 
+/// What a document number is besides its rule: its text, and serde through `String` by `parse`.
+macro_rules! document_number {
+    ($name:ident) => {
+        impl $name {
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = DocumentError;
+            fn try_from(v: String) -> Result<Self, DocumentError> {
+                $name::parse(&v)
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(v: $name) -> String {
+                v.0
+            }
+        }
+    };
+}
+
 /// SUNAT's taxpayer number: 11 digits, a known prefix and a mod-11 check digit.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Ruc(String);
+
+document_number!(Ruc);
 
 const RUC_WEIGHTS: [u32; 10] = [5, 4, 3, 2, 7, 6, 5, 4, 3, 2];
 
@@ -50,10 +76,6 @@ impl Ruc {
         }
         Ok(Ruc(v.to_string()))
     }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
 }
 
 impl fmt::Display for Ruc {
@@ -62,23 +84,12 @@ impl fmt::Display for Ruc {
     }
 }
 
-impl TryFrom<String> for Ruc {
-    type Error = DocumentError;
-    fn try_from(v: String) -> Result<Self, DocumentError> {
-        Ruc::parse(&v)
-    }
-}
-
-impl From<Ruc> for String {
-    fn from(v: Ruc) -> String {
-        v.0
-    }
-}
-
 /// The national identity document number: 8 digits.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Dni(String);
+
+document_number!(Dni);
 
 impl Dni {
     pub fn parse(value: &str) -> Result<Self, DocumentError> {
@@ -87,23 +98,6 @@ impl Dni {
             return Err(DocumentError::DniFormat);
         }
         Ok(Dni(v.to_string()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl TryFrom<String> for Dni {
-    type Error = DocumentError;
-    fn try_from(v: String) -> Result<Self, DocumentError> {
-        Dni::parse(&v)
-    }
-}
-
-impl From<Dni> for String {
-    fn from(v: Dni) -> String {
-        v.0
     }
 }
 

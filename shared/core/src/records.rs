@@ -84,6 +84,12 @@ pub struct Payment {
     /// Where the raw signed notification is archived.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub raw_ref: Option<String>,
+    /// The real operation number of a payment notified without one (`operation_number` is then
+    /// its stand-in, [`crate::rules::settlement::is_stand_in`]), adopted once from the settlement
+    /// line that settles it. The payment keeps its stand-in identity, so a repeat of the same
+    /// notification is still the same payment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settled_as: Option<OperationNumber>,
 }
 
 /// What OCR read from a voucher (docs/vouchers.md's schema); any field may be missing.

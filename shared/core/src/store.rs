@@ -107,6 +107,21 @@ pub trait PaymentStore: Send + Sync {
         cip: &Cip,
         operation_number: &OperationNumber,
     ) -> Result<Option<Payment>, StoreError>;
+    /// Every payment of the order's codes (its current CIP and its earlier ones).
+    async fn payments_for_order(&self, order: &Order) -> Result<Vec<Payment>, StoreError> {
+        let mut all = Vec::new();
+        for cip in order.cips() {
+            all.extend(self.payments_for_cip(&order.tenant_id, cip).await?);
+        }
+        Ok(all)
+    }
+    /// Gives a payment notified without an operation number the real one its settlement line
+    /// carries ([`Payment::settled_as`]), once: `Conflict` when it already has one (or is gone).
+    async fn adopt_operation_number(
+        &self,
+        payment: &Payment,
+        real: &OperationNumber,
+    ) -> Result<Payment, StoreError>;
 }
 
 /// Whether the merchant events that follow a payment (`order.paid`, `exception.opened`) have been

@@ -134,7 +134,13 @@ fn validate(input: &NewTenant) -> Result<(), TenantError> {
     Ok(())
 }
 
-/// Stores the secrets, then the tenant (conditionally: never overwrites), then its first API key.
+/// Onboards a merchant: the tenant first (conditionally: never overwrites), then its secrets,
+/// then its first API key.
+///
+/// The conditional create decides who owns the tenant id, so only its winner writes anything
+/// under the id's secret names: of two onboardings of one id at once, the loser gets
+/// [`TenantError::AlreadyExists`] having changed nothing (no secret, no key). Until the last step
+/// the new tenant has no API key, so nothing can use it while its secrets are being stored.
 pub async fn provision(
     tenants: &dyn TenantStore,
     keys: &dyn ApiKeyStore,
@@ -151,12 +157,6 @@ pub async fn provision(
     let secret_ref = gateway_secret_name(secrets_prefix, &input.tenant_id);
     let notification_secret_ref = notification_secret_name(secrets_prefix, &input.tenant_id);
     let notification_secret = hex::encode(random.notification_secret);
-    secrets
-        .put_secret(&secret_ref, &input.gateway_secret_key)
-        .await?;
-    secrets
-        .put_secret(&notification_secret_ref, &notification_secret)
-        .await?;
     let tenant = Tenant {
         tenant_id: input.tenant_id.clone(),
         name: input.name.trim().to_string(),
@@ -167,7 +167,7 @@ pub async fn provision(
         default_expiry_hours: input.default_expiry_hours.unwrap_or(DEFAULT_EXPIRY_HOURS),
         high_value_thresholds: input.high_value_thresholds,
         notification_url: input.notification_url,
-        notification_secret_ref: Some(notification_secret_ref),
+        notification_secret_ref: Some(notification_secret_ref.clone()),
         buyer_emails: input.buyer_emails,
         settlement_lag_hours: None,
         late_payment_policy: LatePaymentPolicy::default(),
@@ -181,18 +181,60 @@ pub async fn provision(
         Err(StoreError::Conflict(_)) => return Err(TenantError::AlreadyExists(tenant.tenant_id)),
         Err(e) => return Err(e.into()),
     }
+    // The id is ours: these names now belong to this onboarding alone.
+    let stored = async {
+        secrets
+            .put_secret(&tenant.secret_ref, &input.gateway_secret_key)
+            .await?;
+        secrets
+            .put_secret(&notification_secret_ref, &notification_secret)
+            .await
+    };
+    stored
+        .await
+        .map_err(|e| unfinished(&tenant, Unfinished::Secrets, e))?;
     let api_key = new_api_key(
         tenant.tenant_id.clone(),
         random.api_key_id,
         random.api_key_secret,
         now,
     );
-    keys.create_api_key(&api_key.record).await?;
+    keys.create_api_key(&api_key.record)
+        .await
+        .map_err(|e| unfinished(&tenant, Unfinished::ApiKey, e))?;
     Ok(Provisioned {
         tenant,
         api_key,
         notification_secret,
     })
+}
+
+/// A step after the tenant's create failed: the tenant exists without an API key (unusable),
+/// and the error says how to finish it by hand.
+fn unfinished(tenant: &Tenant, step: Unfinished, e: StoreError) -> TenantError {
+    let id = &tenant.tenant_id;
+    let (what, finish) = match step {
+        Unfinished::Secrets => (
+            "storing its secrets",
+            format!(
+                "put SecureString parameters {} (the PagoEfectivo secret key) and {} (a new \
+                 signing secret for the merchant, e.g. `openssl rand -hex 32`) in SSM, then ",
+                tenant.secret_ref,
+                tenant.notification_secret_ref.as_deref().unwrap_or("-"),
+            ),
+        ),
+        Unfinished::ApiKey => ("creating its API key", String::new()),
+    };
+    TenantError::Store(StoreError::Unavailable(format!(
+        "tenant {id} was created but {what} failed, so it has no API key and cannot be used \
+         ({e}); to finish it, {finish}add a key with `cuadre tenant rotate-key --id {id}`"
+    )))
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Unfinished {
+    Secrets,
+    ApiKey,
 }
 
 /// Adds a new key to an existing tenant (old keys stay valid until revoked).
@@ -308,10 +350,13 @@ pub async fn rotate_notification_secret(
 ) -> Result<(Tenant, String), TenantError> {
     let current = existing(tenants, tenant_id).await?;
     let secret = hex::encode(random);
+    // A name of this attempt's own: of two rotations at once, the loser's write cannot overwrite
+    // the secret the winner stores (and shows the merchant) under the same version.
     let name = format!(
-        "{}-v{}",
+        "{}-v{}-{}",
         notification_secret_name(secrets_prefix, tenant_id),
-        current.version + 1
+        current.version + 1,
+        &crate::records::sha256_hex(&random)[..12]
     );
     secrets.put_secret(&name, &secret).await?;
     let next = current.with_rotated_secret(name, now);
@@ -331,4 +376,153 @@ pub async fn set_disabled(
     let mut next = current.clone();
     next.disabled_at = disabled_at;
     Ok(tenants.replace_tenant(&current, &next).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+    use std::task::{Context, Poll, Waker};
+
+    use async_trait::async_trait;
+
+    use super::*;
+
+    /// The stores of one onboarding, logging each write; `create_tenant` loses when `taken`.
+    struct Recorder {
+        taken: bool,
+        log: Mutex<Vec<String>>,
+    }
+
+    impl Recorder {
+        fn note(&self, what: String) {
+            self.log.lock().unwrap().push(what);
+        }
+    }
+
+    #[async_trait]
+    impl TenantStore for Recorder {
+        async fn create_tenant(&self, tenant: &Tenant) -> Result<(), StoreError> {
+            self.note("create tenant".into());
+            match self.taken {
+                true => Err(StoreError::Conflict(format!("tenant {}", tenant.tenant_id))),
+                false => Ok(()),
+            }
+        }
+        async fn get_tenant(&self, _: &TenantId) -> Result<Option<Tenant>, StoreError> {
+            Ok(None)
+        }
+        async fn replace_tenant(&self, _: &Tenant, next: &Tenant) -> Result<Tenant, StoreError> {
+            self.note("replace tenant".into());
+            Ok(next.clone())
+        }
+    }
+
+    #[async_trait]
+    impl ApiKeyStore for Recorder {
+        async fn create_api_key(&self, _: &ApiKeyRecord) -> Result<(), StoreError> {
+            self.note("create key".into());
+            Ok(())
+        }
+        async fn find_api_key(&self, _: &str) -> Result<Option<ApiKeyRecord>, StoreError> {
+            Ok(None)
+        }
+        async fn list_api_keys(&self, _: &TenantId) -> Result<Vec<ApiKeyRecord>, StoreError> {
+            Ok(Vec::new())
+        }
+        async fn revoke_api_key(
+            &self,
+            _: &TenantId,
+            key_id: &str,
+            _: DateTime<Utc>,
+        ) -> Result<ApiKeyRecord, StoreError> {
+            Err(StoreError::NotFound(key_id.into()))
+        }
+    }
+
+    #[async_trait]
+    impl SecretStore for Recorder {
+        async fn put_secret(&self, name: &str, _: &str) -> Result<(), StoreError> {
+            self.note(format!("put {name}"));
+            Ok(())
+        }
+        async fn get_secret(&self, _: &str) -> Result<Option<String>, StoreError> {
+            Ok(None)
+        }
+    }
+
+    /// Runs a future whose stores answer at once (the recorder never waits).
+    fn ready<T>(future: impl std::future::Future<Output = T>) -> T {
+        let mut future = std::pin::pin!(future);
+        match future
+            .as_mut()
+            .poll(&mut Context::from_waker(Waker::noop()))
+        {
+            Poll::Ready(value) => value,
+            Poll::Pending => panic!("the recorder never waits"),
+        }
+    }
+
+    fn onboard(taken: bool) -> (Result<Provisioned, TenantError>, Vec<String>) {
+        let stores = Recorder {
+            taken,
+            log: Mutex::new(Vec::new()),
+        };
+        let input = NewTenant {
+            tenant_id: TenantId::parse("tienda").unwrap(),
+            name: "Tienda".into(),
+            ruc: Ruc::parse("20100047218").unwrap(),
+            id_service: 1234,
+            access_key: "access".into(),
+            gateway_secret_key: "secret".into(),
+            default_expiry_hours: None,
+            high_value_thresholds: BTreeMap::new(),
+            notification_url: None,
+            buyer_emails: true,
+        };
+        let random = TenantRandomness {
+            api_key_id: [1; 5],
+            api_key_secret: [2; 24],
+            notification_secret: [3; 32],
+        };
+        let result = ready(provision(
+            &stores,
+            &stores,
+            &stores,
+            "/cuadre/x",
+            input,
+            random,
+            Utc::now(),
+        ));
+        (result, stores.log.into_inner().unwrap())
+    }
+
+    #[test]
+    fn the_tenant_is_created_before_its_secrets_are_written() {
+        let (result, log) = onboard(false);
+        let p = result.unwrap();
+        assert_eq!(
+            log,
+            [
+                "create tenant",
+                "put /cuadre/x/tenants/tienda/gateway-secret-key",
+                "put /cuadre/x/tenants/tienda/notification-secret",
+                "create key",
+            ]
+        );
+        assert_eq!(
+            p.tenant.secret_ref,
+            gateway_secret_name("/cuadre/x", &p.tenant.tenant_id)
+        );
+        assert_eq!(p.notification_secret, hex::encode([3u8; 32]));
+    }
+
+    #[test]
+    fn the_loser_of_the_create_writes_nothing_else() {
+        let (result, log) = onboard(true);
+        assert!(
+            matches!(&result, Err(TenantError::AlreadyExists(t)) if t.as_str() == "tienda"),
+            "{result:?}"
+        );
+        assert_eq!(log, ["create tenant"]);
+    }
 }

@@ -11,6 +11,10 @@ use cuadre_core::extract::{
 use proptest::prelude::*;
 use serde::Deserialize;
 
+#[path = "support/ocr_moves.rs"]
+mod ocr_moves;
+use ocr_moves::{moved, shuffled};
+
 /// The fixtures live in the repository, at `tests/fixtures/vouchers/` (two levels up from this crate).
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/vouchers");
 
@@ -131,13 +135,7 @@ proptest! {
         let names = names();
         let name = &names[index % names.len()];
         let lines = lines_of(name);
-        let mut shuffled = lines.clone();
-        let mut state = seed;
-        for i in (1..shuffled.len()).rev() {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            let j = (state >> 33) as usize % (i + 1);
-            shuffled.swap(i, j);
-        }
+        let shuffled = shuffled(&lines, seed);
         prop_assert_eq!(extract(&shuffled), extract(&lines));
     }
 
@@ -148,22 +146,7 @@ proptest! {
         let names = names();
         let name = &names[index % names.len()];
         let lines = lines_of(name);
-        let moved: Vec<OcrLine> = lines
-            .iter()
-            .map(|l| {
-                let mut m = l.clone();
-                m.bbox = BoundingBox {
-                    left: l.bbox.left * scale + dx,
-                    top: l.bbox.top * scale + dy,
-                    width: l.bbox.width * scale,
-                    height: l.bbox.height * scale,
-                };
-                m.polygon = l
-                    .polygon
-                    .map(|p| p.map(|q| Point { x: q.x * scale + dx, y: q.y * scale + dy }));
-                m
-            })
-            .collect();
+        let moved = moved(&lines, dx, dy, scale);
         prop_assert_eq!(extract(&moved).fields, extract(&lines).fields);
     }
 }

@@ -55,6 +55,8 @@ struct Writers {
     payments: BufWriter<File>,
     settlements: BufWriter<File>,
     vouchers: BufWriter<File>,
+    /// The number of the next voucher written.
+    next_voucher: u64,
 }
 
 /// The last voucher written, to reuse for a duplicate.
@@ -84,6 +86,7 @@ pub fn generate(dir: &Path, orders: usize, seed: u64) -> Result<Scenario, FilesE
         payments: create(&scenario_paths[1])?,
         settlements: create(&scenario_paths[2])?,
         vouchers: create(&scenario_paths[3])?,
+        next_voucher: 1,
     };
     let as_of = cuadre_core::time::parse("2026-11-30T12:00:00-05:00")
         .map_err(|e| FilesError::Option(e.to_string()))?;
@@ -131,7 +134,6 @@ fn write_all(
     )?;
     let channels = ["agente", "bodega", "banca_movil", "banca_internet", ""];
     let mut next_op: u64 = 100_000;
-    let mut next_voucher: u64 = 1;
     let mut last_voucher: Option<LastVoucher> = None;
     let thresholds = |c: Currency| match c {
         Currency::Pen => Decimal::new(3000, 0),
@@ -155,18 +157,18 @@ fn write_all(
             (Currency::Usd, true) => cents(&mut rng, 800, 2000),
         };
         let paid = chance(&mut rng, 9_000);
-        let mut status = "";
         let channel = channels[rng.random_range(0..channels.len())];
+        let line = OrderLine {
+            order_id: &order_id,
+            cip: &cip,
+            amount,
+            currency,
+            channel,
+        };
 
         if !paid {
             let issued = as_of - minutes(&mut rng, 60, 6 * 24 * 60);
-            let expires = issued + TimeDelta::hours(48);
-            if chance(&mut rng, 1_000) {
-                status = "CANCELLED";
-            }
-            write_order(
-                w, &order_id, &cip, amount, currency, issued, expires, channel, status,
-            )?;
+            write_order(w, &mut rng, &line, issued, (1_000, "CANCELLED"))?;
             if chance(&mut rng, 1_000) {
                 // A buyer claims a payment the gateway never saw.
                 let uploaded = as_of - minutes(&mut rng, 180, 3 * 24 * 60);
@@ -175,16 +177,8 @@ fn write_all(
                 );
                 plant(counts, K::VoucherWithoutPayment);
                 write_voucher(
-                    w,
-                    &mut rng,
-                    &mut next_voucher,
-                    &order_id,
-                    uploaded,
-                    &fields,
-                    None,
-                    None,
+                    w, &mut rng, counts, &order_id, uploaded, &fields, None, None,
                 )?;
-                counts.vouchers += 1;
             }
             continue;
         }
@@ -206,13 +200,7 @@ fn write_all(
         } else {
             paid_at - minutes(&mut rng, 5, 47 * 60)
         };
-        let expires = issued + TimeDelta::hours(48);
-        if chance(&mut rng, 30) {
-            status = "REFUNDED";
-        }
-        write_order(
-            w, &order_id, &cip, amount, currency, issued, expires, channel, status,
-        )?;
+        write_order(w, &mut rng, &line, issued, (30, "REFUNDED"))?;
 
         let (pay_amount, pay_currency) = if chance(&mut rng, 100) {
             plant(counts, K::AmountMismatch);
@@ -230,16 +218,20 @@ fn write_all(
         if pay_amount >= thresholds(pay_currency) {
             plant(counts, K::HighValueReview);
         }
-        let op = next_op.to_string();
-        next_op += 1;
+        let first = Payment {
+            cip: &cip,
+            op: take_op(&mut next_op),
+            amount: pay_amount,
+            currency: pay_currency,
+            paid_at,
+        };
         let missed = settled && chance(&mut rng, 150);
         if missed {
             plant(counts, K::MissedNotification);
         } else {
             let times = if chance(&mut rng, 300) { 2 } else { 1 };
             for _ in 0..times {
-                write_payment(w, &mut rng, &cip, &op, pay_amount, pay_currency, paid_at)?;
-                counts.payment_lines += 1;
+                write_payment(w, &mut rng, counts, &first)?;
             }
         }
         if settled {
@@ -247,51 +239,36 @@ fn write_all(
             if mismatch {
                 plant(counts, K::SettlementMismatch);
             }
-            write_settlement(
-                w,
-                &mut rng,
-                &cip,
-                &op,
-                pay_amount,
-                pay_currency,
-                paid_at,
-                mismatch,
-            )?;
-            counts.settlement_lines += 1;
+            write_settlement(w, &mut rng, counts, &first, mismatch)?;
         }
         if chance(&mut rng, 50) {
             plant(counts, K::DuplicatePayment);
-            let second = next_op.to_string();
-            next_op += 1;
-            let at = paid_at + TimeDelta::minutes(10);
-            write_payment(w, &mut rng, &cip, &second, pay_amount, pay_currency, at)?;
-            counts.payment_lines += 1;
+            let second = Payment {
+                op: take_op(&mut next_op),
+                paid_at: paid_at + TimeDelta::minutes(10),
+                ..first
+            };
+            write_payment(w, &mut rng, counts, &second)?;
             if settled {
-                write_settlement(
-                    w,
-                    &mut rng,
-                    &cip,
-                    &second,
-                    pay_amount,
-                    pay_currency,
-                    at,
-                    false,
-                )?;
-                counts.settlement_lines += 1;
+                write_settlement(w, &mut rng, counts, &second, false)?;
             }
         }
         if chance(&mut rng, 30) {
             // Money for a code no order has.
             plant(counts, K::UnknownCip);
             let orphan = format!("99{:012}", i);
-            let other_op = next_op.to_string();
-            next_op += 1;
-            write_payment(w, &mut rng, &orphan, &other_op, amount, currency, paid_at)?;
-            counts.payment_lines += 1;
+            let unknown = Payment {
+                cip: &orphan,
+                op: take_op(&mut next_op),
+                amount,
+                currency,
+                paid_at,
+            };
+            write_payment(w, &mut rng, counts, &unknown)?;
         }
+        let op = first.op;
 
         if chance(&mut rng, 1_550) {
-            counts.vouchers += 1;
             let uploaded = paid_at + minutes(&mut rng, 1, 180);
             let roll = rng.random_range(0..10_000);
             let mut tampering = None;
@@ -329,7 +306,7 @@ fn write_all(
             write_voucher(
                 w,
                 &mut rng,
-                &mut next_voucher,
+                counts,
                 &order_id,
                 uploaded,
                 &fields,
@@ -346,18 +323,33 @@ fn random_sha(rng: &mut StdRng) -> String {
     format!("{:032x}{:032x}", rng.random::<u128>(), rng.random::<u128>())
 }
 
-#[allow(clippy::too_many_arguments)]
-fn write_order(
-    w: &mut Writers,
-    order_id: &str,
-    cip: &str,
+/// What the orders file says of an order besides its dates and status.
+struct OrderLine<'a> {
+    order_id: &'a str,
+    cip: &'a str,
     amount: Decimal,
     currency: Currency,
+    channel: &'a str,
+}
+
+/// The order's line: its code is valid for 48 h from `issued`, and with a chance of `bp` the
+/// order is closed as `closed`.
+fn write_order(
+    w: &mut Writers,
+    rng: &mut StdRng,
+    order: &OrderLine<'_>,
     issued: DateTime<Utc>,
-    expires: DateTime<Utc>,
-    channel: &str,
-    status: &str,
+    (bp, closed): (u32, &str),
 ) -> std::io::Result<()> {
+    let status = if chance(rng, bp) { closed } else { "" };
+    let expires = issued + TimeDelta::hours(48);
+    let OrderLine {
+        order_id,
+        cip,
+        amount,
+        currency,
+        channel,
+    } = order;
     writeln!(
         w.orders,
         "{order_id},{cip},{amount},{currency},{},{},{channel},{status}",
@@ -366,15 +358,38 @@ fn write_order(
     )
 }
 
-fn write_payment(
-    w: &mut Writers,
-    rng: &mut StdRng,
-    cip: &str,
-    op: &str,
+/// One payment of a CIP, as the payments and settlements files carry it.
+struct Payment<'a> {
+    cip: &'a str,
+    op: String,
     amount: Decimal,
     currency: Currency,
     paid_at: DateTime<Utc>,
+}
+
+/// The next operation number.
+fn take_op(next_op: &mut u64) -> String {
+    let op = next_op.to_string();
+    *next_op += 1;
+    op
+}
+
+/// One notification line of the payment.
+fn write_payment(
+    w: &mut Writers,
+    rng: &mut StdRng,
+    counts: &mut GeneratedCounts,
+    payment: &Payment<'_>,
 ) -> std::io::Result<()> {
+    let Payment {
+        cip,
+        op,
+        amount,
+        currency,
+        paid_at,
+    } = payment;
+    let paid_at = *paid_at;
+    counts.payment_lines += 1;
     let received = format_lima(paid_at + TimeDelta::seconds(rng.random_range(1..90)));
     // The gateway sends the CIP as a string or a number, and sometimes no paymentDate.
     let cip_json = if chance(rng, 1_000) {
@@ -393,17 +408,23 @@ fn write_payment(
     )
 }
 
-#[allow(clippy::too_many_arguments)]
+/// The settlement line of the payment; `mismatch` makes its net one cent off.
 fn write_settlement(
     w: &mut Writers,
     rng: &mut StdRng,
-    cip: &str,
-    op: &str,
-    gross: Decimal,
-    currency: Currency,
-    paid_at: DateTime<Utc>,
+    counts: &mut GeneratedCounts,
+    payment: &Payment<'_>,
     mismatch: bool,
 ) -> std::io::Result<()> {
+    let Payment {
+        cip,
+        op,
+        amount: gross,
+        currency,
+        paid_at,
+    } = payment;
+    let (gross, paid_at) = (*gross, *paid_at);
+    counts.settlement_lines += 1;
     let settled_at = paid_at + TimeDelta::hours(rng.random_range(24..60));
     let mut fee = (gross * Decimal::new(399, 4)).round_dp(2);
     fee = fee.max(Decimal::new(100, 2));
@@ -428,15 +449,16 @@ fn write_settlement(
 fn write_voucher(
     w: &mut Writers,
     rng: &mut StdRng,
-    next: &mut u64,
+    counts: &mut GeneratedCounts,
     order_id: &str,
     uploaded: DateTime<Utc>,
     fields: &str,
     sha: Option<&str>,
     tampering: Option<&str>,
 ) -> std::io::Result<()> {
-    let id = *next;
-    *next += 1;
+    let id = w.next_voucher;
+    w.next_voucher += 1;
+    counts.vouchers += 1;
     let sha = sha.map_or_else(|| random_sha(rng), str::to_string);
     let signals =
         tampering.map_or_else(String::new, |t| format!(r#","tampering_signals":["{t}"]"#));

@@ -120,44 +120,35 @@ pub struct SandboxBuilder {
     config: SandboxConfig,
 }
 
+/// Builder methods that set one field of the config as given.
+macro_rules! set_fields {
+    ($($name:ident: $ty:ty),* $(,)?) => {
+        $(
+            pub fn $name(mut self, value: $ty) -> Self {
+                self.config.$name = value;
+                self
+            }
+        )*
+    };
+}
+
 impl SandboxBuilder {
+    set_fields! {
+        token_lifetime: Duration,
+        date_request_tolerance: Duration,
+        default_expiry: Duration,
+        first_cip: u64,
+        notification_timeout: Duration,
+        notification_retry_delay: Duration,
+    }
+
     pub fn merchant(mut self, merchant: SandboxMerchant) -> Self {
         self.config.merchants.push(merchant);
         self
     }
 
-    pub fn token_lifetime(mut self, lifetime: Duration) -> Self {
-        self.config.token_lifetime = lifetime;
-        self
-    }
-
-    pub fn date_request_tolerance(mut self, tolerance: Duration) -> Self {
-        self.config.date_request_tolerance = tolerance;
-        self
-    }
-
-    pub fn default_expiry(mut self, expiry: Duration) -> Self {
-        self.config.default_expiry = expiry;
-        self
-    }
-
-    pub fn first_cip(mut self, first: u64) -> Self {
-        self.config.first_cip = first;
-        self
-    }
-
     pub fn public_url(mut self, url: impl Into<String>) -> Self {
         self.config.public_url = Some(url.into());
-        self
-    }
-
-    pub fn notification_timeout(mut self, timeout: Duration) -> Self {
-        self.config.notification_timeout = timeout;
-        self
-    }
-
-    pub fn notification_retry_delay(mut self, delay: Duration) -> Self {
-        self.config.notification_retry_delay = delay;
         self
     }
 

@@ -158,6 +158,42 @@ fn cip_number(cip: &str) -> Result<u64, ControlError> {
         .map_err(|_| ControlError::UnknownCip(cip.to_string()))
 }
 
+/// The CIP numbered `n` (asked for as `cip`), brought up to date at `now`.
+fn fresh_cip<'a>(
+    cips: &'a mut std::collections::BTreeMap<u64, crate::CipRecord>,
+    n: u64,
+    cip: &str,
+    now: DateTime<Utc>,
+) -> Result<&'a mut crate::CipRecord, ControlError> {
+    let rec = cips
+        .get_mut(&n)
+        .ok_or_else(|| ControlError::UnknownCip(cip.to_string()))?;
+    rec.refresh(now);
+    Ok(rec)
+}
+
+fn wrong_state(
+    cip: &str,
+    status: &CipStatus,
+    action: &'static str,
+    needs: &'static str,
+) -> ControlError {
+    ControlError::WrongState {
+        cip: cip.to_string(),
+        status: status.as_gateway_text().to_string(),
+        action,
+        needs,
+    }
+}
+
+/// What a status change accepts, and the event it notifies unless told otherwise.
+struct StatusRule {
+    action: &'static str,
+    needs: &'static str,
+    allowed: fn(&CipStatus) -> bool,
+    default_event: &'static str,
+}
+
 /// What to post and where, prepared under the lock and sent after it.
 struct Outgoing {
     url: String,
@@ -187,18 +223,9 @@ impl SandboxState {
                     format!("{next:08}")
                 }
             };
-            let rec = data
-                .cips
-                .get_mut(&n)
-                .ok_or_else(|| ControlError::UnknownCip(cip.to_string()))?;
-            rec.refresh(now);
+            let rec = fresh_cip(&mut data.cips, n, cip, now)?;
             if rec.status != CipStatus::Pending && !req.force {
-                return Err(ControlError::WrongState {
-                    cip: cip.to_string(),
-                    status: rec.status.as_gateway_text().to_string(),
-                    action: "pay",
-                    needs: "Pendiente (or force)",
-                });
+                return Err(wrong_state(cip, &rec.status, "pay", "Pendiente (or force)"));
             }
             let amount = req.amount.unwrap_or(rec.amount);
             let currency = req.currency.unwrap_or(rec.currency);
@@ -251,42 +278,18 @@ impl SandboxState {
         cip: &str,
         req: StatusChangeRequest,
     ) -> Result<StatusChange, ControlError> {
-        let n = cip_number(cip)?;
-        let now = Utc::now();
-        let (change, outgoing) = {
-            let mut data = self.data();
-            let rec = data
-                .cips
-                .get_mut(&n)
-                .ok_or_else(|| ControlError::UnknownCip(cip.to_string()))?;
-            rec.refresh(now);
-            if !matches!(rec.status, CipStatus::Pending | CipStatus::Expired) {
-                return Err(ControlError::WrongState {
-                    cip: cip.to_string(),
-                    status: rec.status.as_gateway_text().to_string(),
-                    action: "expire",
-                    needs: "Pendiente",
-                });
-            }
+        let rule = StatusRule {
+            action: "expire",
+            needs: "Pendiente",
+            allowed: |status| matches!(status, CipStatus::Pending | CipStatus::Expired),
+            default_event: EVENT_EXPIRED,
+        };
+        self.change_status(cip, req, rule, |rec, now| {
             rec.status = CipStatus::Expired;
             rec.date_expiry = rec.date_expiry.min(now);
-            let notification = status_notification(
-                rec,
-                req.event_type.unwrap_or_else(|| EVENT_EXPIRED.to_string()),
-                None,
-            )?;
-            let change = StatusChange {
-                cip: rec.cip.to_string(),
-                status: rec.status.as_gateway_text().to_string(),
-                notification: None,
-            };
-            let id_service = rec.id_service;
-            (
-                change,
-                outgoing_for(&data.merchants, id_service, notification, req.notify),
-            )
-        };
-        Ok(self.finish(change, outgoing).await)
+            None
+        })
+        .await
     }
 
     /// Puts a paid CIP back to pending, as a bank reversal did in older APIs.
@@ -295,23 +298,13 @@ impl SandboxState {
         cip: &str,
         req: StatusChangeRequest,
     ) -> Result<StatusChange, ControlError> {
-        let n = cip_number(cip)?;
-        let now = Utc::now();
-        let (change, outgoing) = {
-            let mut data = self.data();
-            let rec = data
-                .cips
-                .get_mut(&n)
-                .ok_or_else(|| ControlError::UnknownCip(cip.to_string()))?;
-            rec.refresh(now);
-            if rec.status != CipStatus::Paid {
-                return Err(ControlError::WrongState {
-                    cip: cip.to_string(),
-                    status: rec.status.as_gateway_text().to_string(),
-                    action: "reverse",
-                    needs: "Cancelado (paid)",
-                });
-            }
+        let rule = StatusRule {
+            action: "reverse",
+            needs: "Cancelado (paid)",
+            allowed: |status| *status == CipStatus::Paid,
+            default_event: EVENT_REFUNDED,
+        };
+        self.change_status(cip, req, rule, |rec, now| {
             let op = rec
                 .payments
                 .iter_mut()
@@ -323,9 +316,33 @@ impl SandboxState {
                 });
             rec.status = CipStatus::Pending;
             rec.refresh(now);
+            op
+        })
+        .await
+    }
+
+    /// The common path of expire and reverse: check the CIP's state, `apply` the change (which
+    /// answers the operation number to notify, if any), then notify the merchant if asked.
+    async fn change_status(
+        &self,
+        cip: &str,
+        req: StatusChangeRequest,
+        rule: StatusRule,
+        apply: impl FnOnce(&mut crate::CipRecord, DateTime<Utc>) -> Option<String>,
+    ) -> Result<StatusChange, ControlError> {
+        let n = cip_number(cip)?;
+        let now = Utc::now();
+        let (change, outgoing) = {
+            let mut data = self.data();
+            let rec = fresh_cip(&mut data.cips, n, cip, now)?;
+            if !(rule.allowed)(&rec.status) {
+                return Err(wrong_state(cip, &rec.status, rule.action, rule.needs));
+            }
+            let op = apply(rec, now);
             let notification = status_notification(
                 rec,
-                req.event_type.unwrap_or_else(|| EVENT_REFUNDED.to_string()),
+                req.event_type
+                    .unwrap_or_else(|| rule.default_event.to_string()),
                 op,
             )?;
             let change = StatusChange {
@@ -450,6 +467,14 @@ fn optional_body<T: for<'de> Deserialize<'de> + Default>(body: &[u8]) -> Result<
     serde_json::from_slice(body).map_err(|e| ControlError::BadRequest(e.to_string()))
 }
 
+/// The answer as JSON, or the error's response.
+fn json_or_error<T: Serialize>(result: Result<T, ControlError>) -> Response {
+    match result {
+        Ok(v) => Json(v).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
 // ---------- handlers ----------
 
 pub(super) async fn health() -> Json<serde_json::Value> {
@@ -480,13 +505,7 @@ pub(super) async fn get_faults(State(state): State<SandboxState>) -> Response {
 }
 
 pub(super) async fn set_faults(State(state): State<SandboxState>, body: Bytes) -> Response {
-    match optional_body::<Faults>(&body) {
-        Ok(f) => {
-            state.set_faults(f.clone());
-            Json(f).into_response()
-        }
-        Err(e) => e.into_response(),
-    }
+    json_or_error(optional_body::<Faults>(&body).inspect(|f| state.set_faults(f.clone())))
 }
 
 pub(super) async fn clear_faults(State(state): State<SandboxState>) -> Response {
@@ -506,16 +525,13 @@ pub(super) async fn settings(State(state): State<SandboxState>, body: Bytes) -> 
     struct Settings {
         token_lifetime_secs: Option<u64>,
     }
-    match optional_body::<Settings>(&body) {
-        Ok(s) => {
-            if let Some(secs) = s.token_lifetime_secs {
-                state.set_token_lifetime(std::time::Duration::from_secs(secs));
-            }
-            let secs = state.data().token_lifetime.as_secs();
-            Json(serde_json::json!({"tokenLifetimeSecs": secs})).into_response()
+    json_or_error(optional_body::<Settings>(&body).map(|s| {
+        if let Some(secs) = s.token_lifetime_secs {
+            state.set_token_lifetime(std::time::Duration::from_secs(secs));
         }
-        Err(e) => e.into_response(),
-    }
+        let secs = state.data().token_lifetime.as_secs();
+        serde_json::json!({"tokenLifetimeSecs": secs})
+    }))
 }
 
 pub(super) async fn notifications(State(state): State<SandboxState>) -> Response {
@@ -571,22 +587,11 @@ pub(super) async fn get_cip(
 ) -> Response {
     let base = state.public_url();
     let now = Utc::now();
-    let Ok(n) = cip_number(&cip) else {
-        return ControlError::UnknownCip(cip).into_response();
-    };
-    let mut data = state.data();
-    match data.cips.get_mut(&n) {
-        Some(rec) => {
-            rec.refresh(now);
-            let v = view(rec, &base);
-            drop(data);
-            Json(v).into_response()
-        }
-        None => {
-            drop(data);
-            ControlError::UnknownCip(cip).into_response()
-        }
-    }
+    let found = cip_number(&cip).and_then(|n| {
+        let mut data = state.data();
+        fresh_cip(&mut data.cips, n, &cip, now).map(|rec| view(rec, &base))
+    });
+    json_or_error(found)
 }
 
 pub(super) async fn pay(
@@ -594,14 +599,7 @@ pub(super) async fn pay(
     Path(cip): Path<String>,
     body: Bytes,
 ) -> Response {
-    let req = match optional_body::<PayRequest>(&body) {
-        Ok(r) => r,
-        Err(e) => return e.into_response(),
-    };
-    match state.pay(&cip, req).await {
-        Ok(outcome) => Json(outcome).into_response(),
-        Err(e) => e.into_response(),
-    }
+    json_or_error(async { state.pay(&cip, optional_body(&body)?).await }.await)
 }
 
 pub(super) async fn expire(
@@ -609,14 +607,7 @@ pub(super) async fn expire(
     Path(cip): Path<String>,
     body: Bytes,
 ) -> Response {
-    let req = match optional_body::<StatusChangeRequest>(&body) {
-        Ok(r) => r,
-        Err(e) => return e.into_response(),
-    };
-    match state.expire(&cip, req).await {
-        Ok(c) => Json(c).into_response(),
-        Err(e) => e.into_response(),
-    }
+    json_or_error(async { state.expire(&cip, optional_body(&body)?).await }.await)
 }
 
 pub(super) async fn reverse(
@@ -624,12 +615,5 @@ pub(super) async fn reverse(
     Path(cip): Path<String>,
     body: Bytes,
 ) -> Response {
-    let req = match optional_body::<StatusChangeRequest>(&body) {
-        Ok(r) => r,
-        Err(e) => return e.into_response(),
-    };
-    match state.reverse(&cip, req).await {
-        Ok(c) => Json(c).into_response(),
-        Err(e) => e.into_response(),
-    }
+    json_or_error(async { state.reverse(&cip, optional_body(&body)?).await }.await)
 }

@@ -88,40 +88,34 @@ async fn cip_calls_need_the_bearer_token_and_origin() {
     let http = reqwest::Client::new();
     let url = format!("{}/v1/cips", sb.url());
 
-    let none = http
-        .post(&url)
-        .json(&body)
-        .header("Origin", "web")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(none.status(), 401);
-    let two_spaces = http
-        .post(&url)
-        .json(&body)
-        .header("Origin", "web")
-        .header("Authorization", format!("Bearer  {token}"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(two_spaces.status(), 401, "exactly one space after Bearer");
-    let no_origin = http
-        .post(&url)
-        .json(&body)
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(no_origin.status(), 400);
-    let ok = http
-        .post(&url)
-        .json(&body)
-        .bearer_auth(&token)
-        .header("Origin", "web")
-        .header("Accept-Language", "es-PE")
-        .send()
-        .await
-        .unwrap();
+    let send = |headers: Vec<(&'static str, String)>| {
+        let mut req = http.post(&url).json(&body);
+        for (name, value) in headers {
+            req = req.header(name, value);
+        }
+        async move { req.send().await.unwrap() }
+    };
+    let origin = || ("Origin", "web".to_string());
+    let bearer = |spaces: &str| ("Authorization", format!("Bearer{spaces}{token}"));
+
+    let refused = [
+        ("no token", vec![origin()], 401),
+        (
+            "exactly one space after Bearer",
+            vec![origin(), bearer("  ")],
+            401,
+        ),
+        ("no origin", vec![bearer(" ")], 400),
+    ];
+    for (what, headers, status) in refused {
+        assert_eq!(send(headers).await.status(), status, "{what}");
+    }
+    let ok = send(vec![
+        bearer(" "),
+        origin(),
+        ("Accept-Language", "es-PE".to_string()),
+    ])
+    .await;
     assert_eq!(ok.status(), 201);
     let text = ok.text().await.unwrap();
     assert!(text.contains(r#""code":100"#), "{text}");

@@ -1,12 +1,13 @@
 //! The payment notification PagoEfectivo posts to the merchant, and its `PE-Signature`.
 
 use chrono::{DateTime, Utc};
-use cuadre_core::ids::{Cip, OperationNumber};
+use cuadre_core::ids::{Cip, IdError, OperationNumber};
 use cuadre_core::money::{exact_json, AmountError, Currency, Money};
 use hmac::{Hmac, Mac};
 use rust_decimal::Decimal;
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::value::RawValue;
 use sha2::Sha256;
 
 use crate::json;
@@ -47,7 +48,9 @@ pub fn verify_notification(secret: &[u8], body: &[u8], signature: &str) -> bool 
 pub struct Notification {
     /// `cip.paid`, or others seen in the field (`cip.expired`, `cip.refunded`): any string.
     pub event_type: String,
-    /// 0–14 characters; empty or absent is `None`.
+    /// A string of 0–14 characters, or a whole non-negative number of at most 14 digits (kept
+    /// as written); empty, blank, `null` or absent is `None`. Anything else fails
+    /// [`Notification::parse`].
     #[serde(
         default,
         deserialize_with = "operation_number",
@@ -104,14 +107,56 @@ impl Notification {
     }
 }
 
+/// The documented limit of `operationNumber`, in characters (a string) or digits (a number).
+const OPERATION_NUMBER_MAX: usize = 14;
+
+/// `operationNumber`: a string of 0–14 characters, or a whole non-negative JSON number written as
+/// plain digits (at most 14). Empty, blank, `null` or absent is `None`. Anything else (`-1`,
+/// `1.5`, `1e3`, a longer value, a boolean, an object, an array) is refused, naming the field.
 fn operation_number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<OperationNumber>, D::Error> {
-    match json::opt_string_or_number(d)? {
-        None => Ok(None),
-        Some(t) if t.trim().is_empty() => Ok(None),
-        Some(t) => OperationNumber::parse(&t)
-            .map(Some)
-            .map_err(D::Error::custom),
+    let raw: Option<Box<RawValue>> = Deserialize::deserialize(d)?;
+    raw.as_deref()
+        .map_or(Ok(None), read_operation_number)
+        .map_err(D::Error::custom)
+}
+
+fn read_operation_number(raw: &RawValue) -> Result<Option<OperationNumber>, String> {
+    let text = raw.get().trim();
+    let refuse = |why: &str| {
+        let shown: String = text.chars().take(40).collect();
+        let more = if shown.len() < text.len() { "…" } else { "" };
+        format!("operationNumber {shown}{more} is refused: {why}")
+    };
+    if text == "null" {
+        return Ok(None);
     }
+    let value = if text.starts_with('"') {
+        let value: String = serde_json::from_str(text).map_err(|e| refuse(&e.to_string()))?;
+        if value.trim().is_empty() {
+            return Ok(None);
+        }
+        value
+    } else if text.starts_with(|c: char| c == '-' || c.is_ascii_digit()) {
+        if !text.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(refuse(
+                "a number must be whole, non-negative and written as plain digits",
+            ));
+        }
+        if text.len() > OPERATION_NUMBER_MAX {
+            return Err(refuse("a number has at most 14 digits"));
+        }
+        text.to_string()
+    } else {
+        return Err(refuse(
+            "expected a string of at most 14 characters or a whole number of at most 14 digits",
+        ));
+    };
+    OperationNumber::parse(&value)
+        .map(Some)
+        .map_err(|e| match e {
+            IdError::TooLong { .. } => refuse("a string has at most 14 characters"),
+            other => refuse(&other.to_string()),
+        })
 }
 
 fn serialize_operation_number<S: Serializer>(
@@ -157,6 +202,85 @@ mod tests {
             br#"{"eventType":"cip.paid","operationNumber":"123456789012345","data":{"cip":"1","currency":"PEN","amount":1}}"#
         )
         .is_err(), "operation numbers are at most 14 characters");
+    }
+
+    /// The spec body with `operationNumber` set to `value` (a JSON text), or left out for `None`.
+    fn with_operation_number(value: Option<&str>) -> String {
+        let field = value.map_or(String::new(), |v| format!(r#""operationNumber":{v},"#));
+        format!(
+            r#"{{"eventType":"cip.paid",{field}"data":{{"cip":"11546901","currency":"PEN","amount":22.05}}}}"#
+        )
+    }
+
+    fn read_operation_number(value: Option<&str>) -> Result<Option<String>, String> {
+        Notification::parse(with_operation_number(value).as_bytes())
+            .map(|n| n.operation_number.map(|o| o.as_str().to_string()))
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn operation_numbers_accepted() {
+        let cases: &[(Option<&str>, Option<&str>)] = &[
+            (Some(r#""1253""#), Some("1253")),
+            (Some(r#""001253""#), Some("001253")),
+            (Some(r#""OP-12 ab""#), Some("OP-12 ab")),
+            (Some(r#"" 1253 ""#), Some("1253")),
+            (Some(r#""12345678901234""#), Some("12345678901234")),
+            (Some("1253"), Some("1253")),
+            (Some("0"), Some("0")),
+            (Some(" 1253 "), Some("1253")),
+            (Some("12345678901234"), Some("12345678901234")),
+            (Some(r#""""#), None),
+            (Some(r#""   ""#), None),
+            (Some("null"), None),
+            (None, None),
+        ];
+        for (value, want) in cases {
+            assert_eq!(
+                read_operation_number(*value),
+                Ok(want.map(str::to_string)),
+                "operationNumber {value:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn operation_numbers_refused_naming_the_field() {
+        for value in [
+            "-1",
+            "-0",
+            "1.5",
+            "1253.0",
+            "1e3",
+            "1E3",
+            "12e0",
+            "123456789012345",
+            "99999999999999999999999999",
+            "true",
+            "false",
+            "{}",
+            r#"{"n":"1253"}"#,
+            "[]",
+            r#"["1253"]"#,
+            r#""123456789012345""#,
+            r#""12#3""#,
+        ] {
+            let err = read_operation_number(Some(value))
+                .expect_err(&format!("operationNumber {value} must be refused"));
+            assert!(err.contains("operationNumber"), "{value}: {err}");
+        }
+        let err = read_operation_number(Some("1.5")).unwrap_err();
+        assert!(err.contains("whole, non-negative"), "{err}");
+        let err = read_operation_number(Some("123456789012345")).unwrap_err();
+        assert!(err.contains("at most 14 digits"), "{err}");
+        let err = read_operation_number(Some(r#""123456789012345""#)).unwrap_err();
+        assert!(err.contains("at most 14 characters"), "{err}");
+    }
+
+    #[test]
+    fn a_numeric_operation_number_writes_back_as_a_string() {
+        let n = Notification::parse(with_operation_number(Some("1253")).as_bytes()).unwrap();
+        assert_eq!(String::from_utf8(n.to_body()).unwrap(), SPEC_BODY);
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 pub mod config;
 pub mod http;
+pub mod idempotency;
 pub mod metrics;
 pub mod problem;
 pub mod secrets;

@@ -58,6 +58,7 @@ impl OrderBuilder {
                 pay_token: None,
                 issuing_since: None,
                 unknown_issue_attempts: 0,
+                earlier_cips: Vec::new(),
                 version: 1,
             },
             expires_at: None,
@@ -176,6 +177,7 @@ impl PaymentBuilder {
                 order_id: None,
                 source: PaymentSource::Notification,
                 raw_ref: None,
+                settled_as: None,
             },
         }
     }

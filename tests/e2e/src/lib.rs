@@ -392,6 +392,58 @@ impl World {
     }
 
     /// Waits until voucher-ocr has read `voucher_id` and the order shows it.
+    /// Sets the sandbox's faults (`POST /sandbox/faults`: `failNextCreates`, `delayNextCreates` +
+    /// `delayMs`, `rejectNextAuthorizations`).
+    pub async fn sandbox_faults(&self, faults: Value) {
+        let reply = self
+            .send(
+                self.http
+                    .post(self.sandbox_url("/sandbox/faults"))
+                    .json(&faults),
+            )
+            .await;
+        assert_eq!(reply.status, 200, "setting the sandbox's faults: {reply}");
+    }
+
+    /// Every CIP the sandbox created for `order_id` (its `transactionCode`), oldest first.
+    pub async fn sandbox_cips_of(&self, order_id: &str) -> Vec<Value> {
+        let reply = self
+            .send(self.http.get(self.sandbox_url("/sandbox/cips")))
+            .await;
+        assert_eq!(reply.status, 200, "listing the sandbox's CIPs: {reply}");
+        let mut cips: Vec<Value> = reply
+            .body
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|c| c["transactionCode"] == order_id)
+            .cloned()
+            .collect();
+        cips.sort_by_key(|c| c["cip"].as_u64());
+        cips
+    }
+
+    /// The gateway's settlement file arrives (`settlements/{tenant}/{name}`, the canonical CSV:
+    /// `lines` without the header) and the operator runs reconciliation for this tenant now, as the
+    /// schedule would.
+    pub async fn settle(&self, name: &str, lines: &[String]) {
+        let mut csv = String::from(
+            "settlement_id,cip,operation_number,gross_amount,fee_amount,net_amount,currency,paid_at,settled_at\n",
+        );
+        for line in lines {
+            csv.push_str(line);
+            csv.push('\n');
+        }
+        let tenant = self.tenant_id.as_str();
+        let put = self.local.put_settlement_file(tenant, name, csv).await;
+        put.unwrap_or_else(|e| panic!("the settlement file: {e}"));
+        let run = self
+            .local
+            .reconcile_tenant(tenant, chrono::Utc::now())
+            .await;
+        run.unwrap_or_else(|e| panic!("{e}"));
+    }
+
     pub async fn wait_for_voucher(&self, order_id: &str, voucher_id: &str) -> Value {
         let order = self
             .wait_for_order(

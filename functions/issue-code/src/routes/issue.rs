@@ -55,6 +55,7 @@ pub(super) async fn issue(
                 pay_token: None,
                 issuing_since: Some(now),
                 unknown_issue_attempts: 0,
+                earlier_cips: Vec::new(),
                 version: 1,
             };
             match app.store.create_order(&order).await {
@@ -118,9 +119,9 @@ pub(super) async fn issue(
                 .create_pay_link(&link)
                 .await
                 .map_err(problems::store)?;
-            // A re-issue after expiry or cancel is a new code for the same order: it starts pending.
+            // A re-issue after expiry or cancel is a new code for the same order: it starts
+            // pending, and the code it replaces stays the order's (a buyer may still pay it).
             let next = Order {
-                cip: Some(issued.cip),
                 cip_url: Some(issued.cip_url),
                 amount: input.amount,
                 status: OrderStatus::Pending,
@@ -131,7 +132,7 @@ pub(super) async fn issue(
                 buyer: Some(input.buyer.clone()),
                 pay_token: Some(token),
                 issuing_since: None,
-                ..claimed.clone()
+                ..claimed.with_new_cip(issued.cip)
             };
             let stored = app
                 .store

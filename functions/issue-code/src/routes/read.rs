@@ -36,14 +36,11 @@ pub(super) async fn get(
 ) -> Result<Response<Body>, Problem> {
     let order = load_order(app, tenant, order_id).await?;
     let t = &tenant.tenant_id;
-    let payments = match &order.cip {
-        Some(cip) => app
-            .store
-            .payments_for_cip(t, cip)
-            .await
-            .map_err(problems::store)?,
-        None => Vec::new(),
-    };
+    let payments = app
+        .store
+        .payments_for_order(&order)
+        .await
+        .map_err(problems::store)?;
     let vouchers = app
         .store
         .vouchers_for_order(t, order_id)
@@ -60,7 +57,9 @@ pub(super) async fn get(
             .iter()
             .map(|p| {
                 json!({
+                    "cip": p.cip,
                     "operation_number": p.operation_number,
+                    "settled_as": p.settled_as,
                     "amount": p.amount.amount_string(),
                     "currency": p.amount.currency(),
                     "paid_at": cuadre_core::time::format_lima(p.paid_at),

@@ -46,32 +46,25 @@ pub(crate) fn parse_query(query: &QueryMap) -> Result<ListQuery, Problem> {
     }
     let value = |name: &str| query.first(name).map(str::trim).filter(|v| !v.is_empty());
     let mut errors = Vec::new();
-    if let Some(value) = value("status") {
-        match value.parse::<ExceptionStatus>() {
-            Ok(s) => out.status = Some(s),
-            Err(_) => errors.push(FieldError::new(
-                "status",
-                format!("{value:?} is not one of OPEN, ACKNOWLEDGED, RESOLVED"),
-            )),
-        }
-    }
-    if let Some(value) = value("kind") {
-        match value.parse::<ExceptionKind>() {
-            Ok(k) => out.kind = Some(k),
-            Err(_) => errors.push(FieldError::new(
-                "kind",
-                format!("{value:?} is not an exception kind (e.g. AMOUNT_MISMATCH)"),
-            )),
-        }
-    }
-    if let Some(value) = value("limit") {
-        match value.parse::<i32>() {
-            Ok(n) if (1..=MAX_LIMIT).contains(&n) => out.limit = n,
-            _ => errors.push(FieldError::new(
-                "limit",
-                format!("must be a whole number from 1 to {MAX_LIMIT}"),
-            )),
-        }
+    out.status = param(
+        value("status"),
+        "status",
+        &mut errors,
+        |v| v.parse().ok(),
+        |v| format!("{v:?} is not one of OPEN, ACKNOWLEDGED, RESOLVED"),
+    );
+    out.kind = param(
+        value("kind"),
+        "kind",
+        &mut errors,
+        |v| v.parse().ok(),
+        |v| format!("{v:?} is not an exception kind (e.g. AMOUNT_MISMATCH)"),
+    );
+    let limit = |v: &str| v.parse().ok().filter(|n| (1..=MAX_LIMIT).contains(n));
+    if let Some(n) = param(value("limit"), "limit", &mut errors, limit, |_| {
+        format!("must be a whole number from 1 to {MAX_LIMIT}")
+    }) {
+        out.limit = n;
     }
     out.page = value("page").map(str::to_string);
     if errors.is_empty() {
@@ -79,6 +72,23 @@ pub(crate) fn parse_query(query: &QueryMap) -> Result<ListQuery, Problem> {
     } else {
         Err(Problem::validation(errors))
     }
+}
+
+/// A query parameter's value as `parse` reads it, if given; one it refuses is noted in `errors`,
+/// saying `why`.
+fn param<T>(
+    value: Option<&str>,
+    name: &str,
+    errors: &mut Vec<FieldError>,
+    parse: impl FnOnce(&str) -> Option<T>,
+    why: impl FnOnce(&str) -> String,
+) -> Option<T> {
+    let value = value?;
+    let parsed = parse(value);
+    if parsed.is_none() {
+        errors.push(FieldError::new(name, why(value)));
+    }
+    parsed
 }
 
 pub(crate) async fn list(
@@ -115,6 +125,17 @@ async fn load(app: &App, caller: &Caller, id: &str) -> Result<ExceptionRecord, P
         .ok_or_else(|| Problem::not_found(format!("no exception {id:?}")))
 }
 
+/// An action's body: who acts (if said), the note (if any), and what is wrong with them.
+type ActionInput = (Option<String>, Option<String>, Vec<FieldError>);
+
+fn action_input(body: &[u8]) -> Result<ActionInput, Problem> {
+    let input: ActionBody = parse_body(body, true)?;
+    let mut errors = Vec::new();
+    let by = optional_text(input.by, "by", MAX_BY, &mut errors);
+    let note = optional_text(input.note, "note", MAX_NOTE, &mut errors);
+    Ok((by, note, errors))
+}
+
 fn status_problem(e: ExceptionStatusError) -> Problem {
     Problem::conflict(e.to_string())
 }
@@ -141,10 +162,7 @@ pub(crate) async fn acknowledge(
     id: &str,
     body: &[u8],
 ) -> Result<Response<Body>, Problem> {
-    let input: ActionBody = parse_body(body, true)?;
-    let mut errors = Vec::new();
-    let by = optional_text(input.by, "by", MAX_BY, &mut errors);
-    let note = optional_text(input.note, "note", MAX_NOTE, &mut errors);
+    let (by, note, errors) = action_input(body)?;
     if !errors.is_empty() {
         return Err(Problem::validation(errors));
     }
@@ -163,10 +181,7 @@ pub(crate) async fn resolve(
     id: &str,
     body: &[u8],
 ) -> Result<Response<Body>, Problem> {
-    let input: ActionBody = parse_body(body, true)?;
-    let mut errors = Vec::new();
-    let by = optional_text(input.by, "by", MAX_BY, &mut errors);
-    let note = optional_text(input.note, "note", MAX_NOTE, &mut errors);
+    let (by, note, mut errors) = action_input(body)?;
     if note.is_none() && !errors.iter().any(|e| e.field == "note") {
         errors.push(FieldError::new(
             "note",

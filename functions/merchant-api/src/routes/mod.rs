@@ -85,7 +85,9 @@ async fn route(app: &App, req: Request) -> Result<Response<Body>, Problem> {
         Target::Acknowledge(id) => exceptions::acknowledge(app, &caller, &id, body).await,
         Target::Resolve(id) => exceptions::resolve(app, &caller, &id, body).await,
         Target::Report(date) => reports::day(app, &caller, &date).await,
-        Target::CreateRefund(order) => refunds::create(app, &caller, &order, body).await,
+        Target::CreateRefund(order) => {
+            refunds::create(app, &caller, &order, req.headers(), body).await
+        }
         Target::ListRefunds(order) => refunds::list(app, &caller, &order).await,
         Target::UpdateRefund(order, refund) => {
             refunds::update(app, &caller, &order, &refund, body).await

@@ -1,5 +1,5 @@
-//! Refunds of a paid order: `POST`/`GET /v1/payment-codes/{order_id}/refunds` and
-//! `PATCH /v1/payment-codes/{order_id}/refunds/{refund_id}`.
+//! Refunds of a paid order: `POST`/`GET /v1/payment-codes/{order_id}/refunds` (the `POST` takes an
+//! `Idempotency-Key`) and `PATCH /v1/payment-codes/{order_id}/refunds/{refund_id}`.
 
 use chrono::{DateTime, Utc};
 use cuadre_core::money::exact_json::decimal_from_raw;
@@ -7,13 +7,14 @@ use cuadre_core::refund::{check_refundable, Refund, RefundLimitError, RefundStat
 use cuadre_core::store::StoreError;
 use cuadre_core::{Currency, Money, Order, OrderId, OrderStatus};
 use cuadre_lambda::http::to_json;
+use cuadre_lambda::idempotency::{scope, Idempotency, Lifetimes};
 use cuadre_lambda::problem::{json_response, FieldError, Problem};
-use lambda_http::http::StatusCode;
+use lambda_http::http::{HeaderMap, StatusCode};
 use lambda_http::{Body, Response};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use serde_json::value::RawValue;
+use serde_json::{json, Value};
 
 use crate::app::App;
 use crate::body::{optional_text, parse_body};
@@ -131,18 +132,15 @@ fn parse_create(body: &[u8]) -> Result<CreateInput, Problem> {
     }
 }
 
-/// What was received for the order in its own currency: its code's payments, or the order's
+/// What was received for the order in its own currency: its codes' payments, or the order's
 /// amount when the order is paid but no payment item is found (the status is the authority).
 async fn paid_amount(app: &App, order: &Order) -> Result<Money, Problem> {
     let currency = order.amount.currency();
-    let payments = match &order.cip {
-        Some(cip) => app
-            .store
-            .payments_for_cip(&order.tenant_id, cip)
-            .await
-            .map_err(Problem::from)?,
-        None => Vec::new(),
-    };
+    let payments = app
+        .store
+        .payments_for_order(order)
+        .await
+        .map_err(Problem::from)?;
     let total: Decimal = payments
         .iter()
         .filter(|p| p.order_id.as_ref().is_none_or(|o| o == &order.order_id))
@@ -161,13 +159,36 @@ fn new_refund_id() -> String {
     format!("rf_{hex}")
 }
 
+/// With an `Idempotency-Key`, answered at most once per key and order
+/// ([`cuadre_lambda::idempotency`]): a client's retry replays the refund it asked for.
 pub(crate) async fn create(
     app: &App,
     caller: &Caller,
     order_id: &OrderId,
+    headers: &HeaderMap,
     body: &[u8],
 ) -> Result<Response<Body>, Problem> {
     let input = parse_create(body)?;
+    let idempotency = Idempotency {
+        store: app.store.as_ref(),
+        tenant_id: &caller.tenant.tenant_id,
+        scope: scope("refunds", order_id.as_str()),
+        lifetimes: Lifetimes::default(),
+    };
+    idempotency
+        .answer(headers, body, app.now().timestamp(), || {
+            request(app, caller, order_id, &input)
+        })
+        .await
+}
+
+/// Records the refund `input` asks for, if the order can take it.
+async fn request(
+    app: &App,
+    caller: &Caller,
+    order_id: &OrderId,
+    input: &CreateInput,
+) -> Result<(StatusCode, Value), Problem> {
     let refund_id = new_refund_id();
     for _ in 0..ATTEMPTS {
         let order = load_order(app, caller, order_id).await?;
@@ -213,7 +234,7 @@ pub(crate) async fn create(
         match app.store.request_refund(&order, &refund).await {
             Ok(_) => {
                 tracing::info!(tenant_id = %order.tenant_id, order_id = %order.order_id, refund_id = %refund.refund_id, "refund requested");
-                return Ok(json_response(StatusCode::CREATED, &view(&refund)));
+                return Ok((StatusCode::CREATED, to_json(&view(&refund))?));
             }
             // The order (or its refunds) changed meanwhile: read them again and check again.
             Err(StoreError::Conflict(_)) => continue,

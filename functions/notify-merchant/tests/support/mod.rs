@@ -180,20 +180,30 @@ impl Harness {
             .unwrap()
     }
 
-    /// One poll as Lambda's poller makes it: receive up to 10, invoke the handler with the raw
-    /// `SqsEvent`, delete what it did not report as failed. `None` when nothing was visible.
-    pub async fn poll_once(&self) -> Option<Poll> {
+    /// Queues the event as its JSON; its message id.
+    pub async fn send_event(&self, event: &MerchantEvent) -> String {
+        self.send(&serde_json::to_string(event).unwrap()).await
+    }
+
+    /// Receives up to `max` visible messages (waiting a second at most), with their attributes.
+    pub async fn receive(&self, max: i32) -> Vec<aws_sdk_sqs::types::Message> {
         let out = self
             .sqs
             .receive_message()
             .queue_url(&self.queue.url)
-            .max_number_of_messages(10)
+            .max_number_of_messages(max)
             .wait_time_seconds(1)
             .message_system_attribute_names(MessageSystemAttributeName::All)
             .send()
             .await
             .unwrap();
-        let messages = out.messages.unwrap_or_default();
+        out.messages.unwrap_or_default()
+    }
+
+    /// One poll as Lambda's poller makes it: receive up to 10, invoke the handler with the raw
+    /// `SqsEvent`, delete what it did not report as failed. `None` when nothing was visible.
+    pub async fn poll_once(&self) -> Option<Poll> {
+        let messages = self.receive(10).await;
         if messages.is_empty() {
             return None;
         }

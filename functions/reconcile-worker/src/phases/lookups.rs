@@ -128,6 +128,7 @@ impl Run<'_> {
             order_id: Some(order.order_id.clone()),
             source: PaymentSource::StatusLookup,
             raw_ref: None,
+            settled_as: None,
         };
         if let Some(existing) = self
             .app

@@ -65,6 +65,7 @@ impl Run<'_> {
             settlement_lag: self.tenant.settlement_lag(self.app.settings.settlement_lag),
             voucher_grace: self.app.settings.voucher_grace,
             high_value: self.tenant.high_value_thresholds.clone(),
+            clock_skew: self.app.settings.clock_skew,
         };
         let facts = ReconcileFacts {
             orders: &order_facts,

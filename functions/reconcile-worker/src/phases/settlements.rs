@@ -4,8 +4,9 @@
 
 use cuadre_core::jobs::{Cursor, Phase};
 use cuadre_core::reconcile::SettlementLine;
-use cuadre_core::rules::settlement::FoundIn;
-use cuadre_core::store::{Created, SettlementFileImport};
+use cuadre_core::rules::settlement::{self, FoundIn, StandInMatch};
+use cuadre_core::rules::Paid;
+use cuadre_core::store::{Created, SettlementFileImport, StoreError};
 use cuadre_core::{Money, Payment, PaymentSource};
 
 use super::{Run, Step};
@@ -93,13 +94,19 @@ impl Run<'_> {
             .store
             .get_payment(&t, &line.cip, &line.operation_number)
             .await?;
-        if paid.is_some_and(|p| p.source == PaymentSource::Notification) {
+        if paid
+            .as_ref()
+            .is_some_and(|p| p.source == PaymentSource::Notification)
+        {
             return Ok(()); // a matched payment: the rules settle the order
         }
         // No order: the rules raise UNKNOWN_CIP from the stored line.
         let Some(order) = self.app.store.find_order_by_cip(&t, &line.cip).await? else {
             return Ok(());
         };
+        if paid.is_none() && self.settles_stand_in(line).await? {
+            return Ok(());
+        }
         let Ok(amount) = Money::new(line.gross_amount, line.currency) else {
             tracing::warn!(cip = %line.cip, "settlement line with an amount no payment can have");
             return Ok(());
@@ -114,8 +121,46 @@ impl Run<'_> {
             order_id: Some(order.order_id.clone()),
             source: PaymentSource::Settlement,
             raw_ref: None,
+            settled_as: None,
         };
         let found = FoundIn::Settlement(&line.settlement_id);
         self.record_missed(&order, payment, found).await
+    }
+
+    /// A payment of the line's CIP notified without an operation number that the line settles
+    /// (the only one that fits: [`settlement::stand_in_match`]) adopts the line's number, once;
+    /// `true` when the line is accounted for so (adopted, or too ambiguous to record a payment
+    /// from: the rules then raise `SETTLEMENT_MISMATCH`).
+    async fn settles_stand_in(&mut self, line: &SettlementLine) -> Result<bool, JobError> {
+        let t = &self.tenant.tenant_id;
+        let payments = self.app.store.payments_for_cip(t, &line.cip).await?;
+        let candidates = payments
+            .iter()
+            .map(|p| (Paid::from_payment(p), p.settled_as.is_none()));
+        let skew = self.app.settings.clock_skew;
+        match settlement::stand_in_match(&line.as_fact(), candidates, skew) {
+            StandInMatch::None => Ok(false),
+            StandInMatch::Ambiguous(fits) => {
+                tracing::warn!(tenant_id = %t, cip = %line.cip, operation_number = %line.operation_number, candidates = fits.len(), "a settlement line fits several payments notified without an operation number; left to a person");
+                Ok(true)
+            }
+            StandInMatch::One(i) => {
+                let stand_in = &payments[i];
+                match self
+                    .app
+                    .store
+                    .adopt_operation_number(stand_in, &line.operation_number)
+                    .await
+                {
+                    Ok(_) => {
+                        tracing::info!(tenant_id = %t, cip = %line.cip, operation_number = %line.operation_number, "a payment notified without an operation number adopted its settlement line's");
+                        Ok(true)
+                    }
+                    // Adopted meanwhile by another run: the line is accounted for all the same.
+                    Err(StoreError::Conflict(_)) => Ok(true),
+                    Err(e) => Err(e.into()),
+                }
+            }
+        }
     }
 }

@@ -5,7 +5,6 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use chrono::Utc;
-use serde_json::json;
 
 use super::plan::{LOST_NOTICE, ON_TIME, REPORT_FILES};
 use super::support::{bearer, cip_of, eventually, exception_kinds, read_order, send, tenant};
@@ -49,31 +48,12 @@ pub(super) async fn settlement_arrives(s: &mut Story) -> Result<String, String> 
         );
         lines += 1;
     }
-    let bucket = s
-        .local
-        .aws
-        .env
-        .vars
-        .get("REPORTS_BUCKET")
-        .cloned()
-        .ok_or("REPORTS_BUCKET is not in the emulator's environment")?;
-    let key = format!(
-        "settlements/{tenant}/liquidacion-{}.csv",
+    let name = format!(
+        "liquidacion-{}.csv",
         cuadre_core::time::lima_date(Utc::now())
     );
-    let sdk = cuadre_aws::AwsContext::lambda(cuadre_aws::AwsEndpoint {
-        url: s.local.aws.env.endpoint().map(str::to_string),
-    });
-    sdk.s3()
-        .put_object()
-        .bucket(&bucket)
-        .key(&key)
-        .content_type("text/csv")
-        .body(csv.into_bytes().into())
-        .send()
-        .await
-        .map_err(|e| format!("put s3://{bucket}/{key}: {e}"))?;
-    Ok(format!("{lines} lines in s3://{bucket}/{key}"))
+    let address = s.local.put_settlement_file(&tenant, &name, csv).await?;
+    Ok(format!("{lines} lines in {address}"))
 }
 
 /// The operator runs reconciliation as of one hour after the codes' expiry: the scheduled
@@ -87,23 +67,8 @@ pub(super) async fn reconcile(s: &mut Story) -> Result<String, String> {
         .ok_or("no order has an expiry")?;
     let as_of = latest_expiry + chrono::Duration::hours(1);
     s.as_of = Some(as_of);
-    let event = json!({
-        "version": "0",
-        "id": uuid::Uuid::new_v4().to_string(),
-        "detail-type": "Scheduled Event",
-        "source": "aws.events",
-        "account": "123456789012",
-        "time": as_of.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
-        "region": "us-east-1",
-        "resources": [],
-        // This merchant only: the emulator may hold other tenants (tests, earlier runs).
-        "detail": {"tenant_id": tenant(s)?},
-    });
-    s.local
-        .platform
-        .invoke_schedule("reconcile-dispatch", event)
-        .await
-        .map_err(|e| format!("reconcile-dispatch: {e}"))?;
+    let tenant = tenant(s)?;
+    s.local.reconcile_tenant(&tenant, as_of).await?;
     let day = cuadre_core::time::lima_date(as_of);
     let url = format!("{}/v1/reports/{day}", s.local.platform.url);
     let auth = bearer(s)?;
@@ -122,7 +87,6 @@ pub(super) async fn reconcile(s: &mut Story) -> Result<String, String> {
     )
     .await?;
     s.report_link_secs = report["files"][0]["download_url_expires_in"].as_u64();
-    let tenant = tenant(s)?;
     let bucket = s
         .local
         .aws

@@ -99,11 +99,8 @@ impl IdempotencyStore for DynamoStore {
             .return_values(ReturnValue::AllNew)
             .send()
             .await;
-        match conditional(result)? {
-            Some(out) => {
-                self.bill(returned_size(out.attributes.as_ref()));
-                Ok(())
-            }
+        match self.billed(result)? {
+            Some(_) => Ok(()),
             None => Err(StoreError::Conflict(format!(
                 "idempotency key {key} is not in progress"
             ))),

@@ -5,6 +5,7 @@
 //! |-------------|--------------------------|-----------------|----------------------------------|-----------------------------------------|
 //! | tenant      | `TENANT#{t}`             | `TENANT`        |                                  | `TENANTS` / `{t}`                       |
 //! | order       | `T#{t}#O#{order}`        | `ORDER`         | `T#{t}#CIP#{cip}` / `ORDER`      | `T#{t}#ORDERS` / `{STATUS}#{expiry}#{order}` |
+//! | earlier code | `T#{t}#O#{order}`       | `CIP#{cip}`     | `T#{t}#CIP#{cip}` / `ORDER`      |                                         |
 //! | payment     | `T#{t}#CIP#{cip}`        | `PAY#{op}`      | `T#{t}#PENDING_EVENTS` / `{received_at}#{cip}#{op}` while its events are unsent | `T#{t}#PAYMENTS` / `{paid_at}#{cip}#{op}` |
 //! | voucher     | `T#{t}#O#{order}`        | `VOUCHER#{id}`  | `T#{t}#SHA#{sha256}` / `VOUCHER#{id}` | `T#{t}#VOUCHERS` / `{uploaded_at}#{id}` |
 //! | exception   | `T#{t}#EXC#{id}`         | `EXC`           | `T#{t}#OEXC#{order}` / `{id}`    | `T#{t}#EXCEPTIONS` / `{STATUS}#{KIND}#{opened_at}#{id}` |
@@ -48,6 +49,11 @@ pub const ORDER_SK: &str = "ORDER";
 
 pub fn cip_pk(t: &TenantId, cip: &Cip) -> String {
     format!("T#{t}#CIP#{cip}")
+}
+
+/// An order's earlier code (superseded, or learnt from a payment), in the order's partition.
+pub fn earlier_cip_sk(cip: &Cip) -> String {
+    format!("CIP#{cip}")
 }
 
 pub fn orders_list(t: &TenantId) -> String {

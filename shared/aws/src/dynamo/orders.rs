@@ -1,5 +1,7 @@
 //! Orders: one item per order in its own partition (beside its vouchers and refunds), found by CIP
-//! on GSI1 and listed by status and expiry on GSI2 (see [`keys`]).
+//! on GSI1 and listed by status and expiry on GSI2 (see [`keys`]). Each earlier code of an order
+//! (superseded, or learnt from a payment) has a small item in the order's partition that GSI1 also
+//! finds by that CIP, written in the same transaction as the order that gains the code.
 //!
 //! [`keys`]: super::keys
 
@@ -9,11 +11,12 @@ use chrono::{DateTime, Utc};
 use cuadre_core::store::{OrderStore, StoreError};
 use cuadre_core::{Cip, Order, OrderId, OrderStatus, TenantId};
 
-use super::error::{changed, conditional};
-use super::item::{from_item, from_items, key, s, to_item, with_keys};
+use super::error::changed;
+use super::item::{from_items, key, s, to_item, with_keys};
 use super::keys::*;
 use super::read::Partition;
-use super::write::{returned_size, version_condition, Names, SAME_VERSION};
+use super::size;
+use super::write::{version_condition, Names, SAME_VERSION};
 use super::{page, DynamoStore, Item};
 
 /// An order is replaced only from the version and the status it was read at.
@@ -50,12 +53,77 @@ pub(super) fn order_item(order: &Order) -> Result<Item, StoreError> {
     Ok(with_keys(to_item(order)?, &attrs))
 }
 
+/// The item that leads GSI1's lookup of an earlier code of `order` to the order.
+fn earlier_cip_item(order: &Order, cip: &Cip) -> Item {
+    let t = &order.tenant_id;
+    let attrs = [
+        (PK, order_pk(t, &order.order_id)),
+        (SK, earlier_cip_sk(cip)),
+        (GSI1PK, cip_pk(t, cip)),
+        (GSI1SK, ORDER_SK.to_string()),
+    ];
+    with_keys(
+        Item::from([("order_id".to_string(), s(order.order_id.as_str()))]),
+        &attrs,
+    )
+}
+
+impl DynamoStore {
+    /// Writes `stored` under `condition`; with the lookup items of the earlier codes `before` did
+    /// not have, in one transaction (a code is never known to the order without its lookup).
+    async fn write_order(
+        &self,
+        before: Option<&Order>,
+        stored: &Order,
+        condition: &str,
+        names: Names,
+        values: Item,
+    ) -> Result<(), StoreError> {
+        let what = format!("order {}", stored.order_id);
+        let gained: Vec<&Cip> = stored
+            .earlier_cips
+            .iter()
+            .filter(|c| before.is_none_or(|b| !b.earlier_cips.contains(c)))
+            .collect();
+        if gained.is_empty() {
+            return self
+                .put_if(order_item(stored)?, condition, names, values, &what)
+                .await;
+        }
+        let item = order_item(stored)?;
+        let mut units = size::write_units(size::item_size(&item));
+        let mut writes = vec![self.transact_put(item, condition, names, values)?];
+        for cip in gained {
+            let lookup = earlier_cip_item(stored, cip);
+            units += size::write_units(size::item_size(&lookup));
+            writes.push(self.transact_put(
+                lookup,
+                "attribute_not_exists(PK)",
+                Names::new(),
+                Item::new(),
+            )?);
+        }
+        self.transact(writes, units, &what).await
+    }
+}
+
 #[async_trait]
 impl OrderStore for DynamoStore {
     async fn create_order(&self, order: &Order) -> Result<(), StoreError> {
-        self.put_unique(order_item(order)?, || {
-            format!("order {} already exists", order.order_id)
-        })
+        if order.earlier_cips.is_empty() {
+            return self
+                .put_unique(order_item(order)?, || {
+                    format!("order {} already exists", order.order_id)
+                })
+                .await;
+        }
+        self.write_order(
+            None,
+            order,
+            "attribute_not_exists(PK)",
+            Names::new(),
+            Item::new(),
+        )
         .await
     }
 
@@ -72,16 +140,19 @@ impl OrderStore for DynamoStore {
         tenant_id: &TenantId,
         cip: &Cip,
     ) -> Result<Option<Order>, StoreError> {
+        // The order's own item when the CIP is its current code, else an earlier code's lookup.
         let by_cip = Partition::gsi1(cip_pk(tenant_id, cip)).prefixed(ORDER_SK);
         let (items, _) = self.query_page(&by_cip, None, None).await?;
+        let Some(item) = items.into_iter().next() else {
+            return Ok(None);
+        };
+        let order_id = item
+            .get("order_id")
+            .and_then(|v| v.as_s().ok())
+            .and_then(|id| OrderId::parse(id).ok())
+            .ok_or_else(|| StoreError::Corrupt(format!("CIP {cip} leads to no order id")))?;
         // The index is eventually consistent; re-read the base item for the current version.
-        match items.into_iter().next() {
-            Some(item) => {
-                let order: Order = from_item(item)?;
-                self.get_order(tenant_id, &order.order_id).await
-            }
-            None => Ok(None),
-        }
+        self.get_order(tenant_id, &order_id).await
     }
 
     async fn replace_order(&self, current: &Order, next: &Order) -> Result<Order, StoreError> {
@@ -93,14 +164,8 @@ impl OrderStore for DynamoStore {
         let mut stored = next.clone();
         stored.version = current.version + 1;
         let (names, values) = same_order(current);
-        self.put_if(
-            order_item(&stored)?,
-            SAME_ORDER,
-            names,
-            values,
-            &format!("order {}", current.order_id),
-        )
-        .await?;
+        self.write_order(Some(current), &stored, SAME_ORDER, names, values)
+            .await?;
         Ok(stored)
     }
 
@@ -125,11 +190,8 @@ impl OrderStore for DynamoStore {
             .return_values(ReturnValue::AllOld)
             .send()
             .await;
-        match conditional(result)? {
-            Some(out) => {
-                self.bill(returned_size(out.attributes.as_ref()));
-                Ok(())
-            }
+        match self.billed(result)? {
+            Some(_) => Ok(()),
             None => Err(changed(&format!("order {}", current.order_id))),
         }
     }

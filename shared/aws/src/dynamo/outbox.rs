@@ -10,12 +10,10 @@ use chrono::{DateTime, Utc};
 use cuadre_core::store::{Created, PaymentEvents, PaymentOutbox, StoreError};
 use cuadre_core::{Cip, OperationNumber, Payment, TenantId};
 
-use super::error::conditional;
 use super::item::{from_item, from_items, key, n, with_keys};
 use super::keys::*;
 use super::payments::payment_item;
 use super::read::Partition;
-use super::write::returned_size;
 use super::{DynamoStore, Item};
 
 /// The payment item's outbox marker: present (with its lease) while the payment's events are unsent.
@@ -121,17 +119,8 @@ impl PaymentOutbox for DynamoStore {
             .return_values(ReturnValue::AllNew)
             .send()
             .await;
-        match conditional(result)? {
-            Some(out) => {
-                self.bill(returned_size(out.attributes.as_ref()));
-                Ok(true)
-            }
-            None => {
-                // A refused conditional write is billed too (1 unit: a payment item is < 1 KB).
-                self.meter.add(1);
-                Ok(false)
-            }
-        }
+        // A refused conditional write is billed too (1 unit: a payment item is < 1 KB).
+        Ok(self.billed(result)?.is_some())
     }
 
     async fn mark_payment_events_sent(
@@ -154,11 +143,8 @@ impl PaymentOutbox for DynamoStore {
             .return_values(ReturnValue::AllOld)
             .send()
             .await;
-        match conditional(result)? {
-            Some(out) => self.bill(returned_size(out.attributes.as_ref())),
-            // Already sent (by another holder): nothing to clear.
-            None => self.meter.add(1),
-        }
+        // Refused when already sent (by another holder): nothing to clear.
+        self.billed(result)?;
         Ok(())
     }
 

@@ -8,10 +8,9 @@ use aws_sdk_dynamodb::types::ReturnValue;
 use cuadre_core::access::PayLink;
 use cuadre_core::store::{PayLinkStore, StoreError};
 
-use super::error::conditional;
 use super::item::{from_item, key, n, to_item, with_keys};
 use super::keys::*;
-use super::{size, DynamoStore};
+use super::DynamoStore;
 
 #[async_trait]
 impl PayLinkStore for DynamoStore {
@@ -47,13 +46,8 @@ impl PayLinkStore for DynamoStore {
             .return_values(ReturnValue::AllNew)
             .send()
             .await;
-        match conditional(result)? {
-            Some(out) => {
-                let item = out.attributes.unwrap_or_default();
-                self.bill(size::item_size(&item));
-                let link: PayLink = from_item(item)?;
-                Ok(link.uploads_granted)
-            }
+        match self.billed(result)? {
+            Some(item) => Ok(from_item::<PayLink>(item)?.uploads_granted),
             None => Err(StoreError::Conflict("upload limit reached".into())),
         }
     }

@@ -4,10 +4,12 @@
 //! [`keys`]: super::keys
 
 use async_trait::async_trait;
+use aws_sdk_dynamodb::types::ReturnValue;
 use cuadre_core::store::{Created, PaymentStore, StoreError};
 use cuadre_core::{Cip, OperationNumber, Payment, TenantId};
 
-use super::item::{to_item, with_keys};
+use super::error::changed;
+use super::item::{from_item, key, s, to_item, with_keys};
 use super::keys::*;
 use super::read::Partition;
 use super::{DynamoStore, Item};
@@ -57,5 +59,35 @@ impl PaymentStore for DynamoStore {
     ) -> Result<Option<Payment>, StoreError> {
         self.get(cip_pk(tenant_id, cip), &payment_sk(operation_number))
             .await
+    }
+
+    async fn adopt_operation_number(
+        &self,
+        payment: &Payment,
+        real: &OperationNumber,
+    ) -> Result<Payment, StoreError> {
+        let t = &payment.tenant_id;
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(
+                cip_pk(t, &payment.cip),
+                &payment_sk(&payment.operation_number),
+            )))
+            .update_expression("SET #as = :real")
+            .condition_expression("attribute_exists(PK) AND attribute_not_exists(#as)")
+            .expression_attribute_names("#as", "settled_as")
+            .expression_attribute_values(":real", s(real.as_str()))
+            .return_values(ReturnValue::AllNew)
+            .send()
+            .await;
+        match self.billed(result)? {
+            Some(item) => from_item(item),
+            None => Err(changed(&format!(
+                "payment {} of CIP {} already adopted an operation number",
+                payment.operation_number, payment.cip
+            ))),
+        }
     }
 }

@@ -5,7 +5,9 @@
 use std::collections::HashMap;
 use std::fmt::Display;
 
-use aws_sdk_dynamodb::error::ProvideErrorMetadata;
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::operation::delete_item::DeleteItemOutput;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemOutput;
 use aws_sdk_dynamodb::types::{Put, ReturnValue, TransactWriteItem};
 use cuadre_core::store::{Created, StoreError};
 use serde::de::DeserializeOwned;
@@ -38,10 +40,51 @@ pub(super) fn build<T, E: Display>(built: Result<T, E>) -> Result<T, StoreError>
     built.map_err(corrupt)
 }
 
+/// A conditional update's or delete's output: the item it returned (`ReturnValues`).
+pub(super) trait Returned {
+    fn into_item(self) -> Item;
+}
+
+impl Returned for UpdateItemOutput {
+    fn into_item(self) -> Item {
+        self.attributes.unwrap_or_default()
+    }
+}
+
+impl Returned for DeleteItemOutput {
+    fn into_item(self) -> Item {
+        self.attributes.unwrap_or_default()
+    }
+}
+
 impl DynamoStore {
     /// Bills a write of an item of `bytes` bytes.
     pub(super) fn bill(&self, bytes: usize) {
         self.meter.add(size::write_units(bytes));
+    }
+
+    /// A conditional update or delete of a small item (under 1 KB): `Some(item)` as it returned it,
+    /// billed by its size, when carried out; `None`, billed one unit, when its condition refused it.
+    pub(super) fn billed<O, E, R>(
+        &self,
+        result: Result<O, SdkError<E, R>>,
+    ) -> Result<Option<Item>, StoreError>
+    where
+        O: Returned,
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+        R: std::fmt::Debug,
+    {
+        Ok(match conditional(result)? {
+            Some(out) => {
+                let item = out.into_item();
+                self.bill(size::item_size(&item));
+                Some(item)
+            }
+            None => {
+                self.meter.add(1);
+                None
+            }
+        })
     }
 
     /// Puts an item only if no item has its key; `Ok(false)` when one did.

@@ -85,67 +85,55 @@ fn year_is_an_hour(text: &str, end: usize) -> bool {
     text[end..].trim_start().starts_with(':')
 }
 
+/// `25/11/2026` as day/month, or as month/day (swapped) when day/month is no date.
+fn read_day_month_year(text: &str, caps: &Captures<'_>) -> Option<(NaiveDate, bool)> {
+    if year_is_an_hour(text, caps.get(0)?.end()) {
+        return None;
+    }
+    let (a, b, year) = (number(caps, 1)?, number(caps, 2)?, full_year(caps, 3)?);
+    match NaiveDate::from_ymd_opt(year, b, a) {
+        Some(d) => Some((d, false)),
+        None => NaiveDate::from_ymd_opt(year, a, b).map(|d| (d, true)),
+    }
+}
+
+fn read_year_month_day(_text: &str, caps: &Captures<'_>) -> Option<(NaiveDate, bool)> {
+    let (year, month, day) = (full_year(caps, 1)?, number(caps, 2)?, number(caps, 3)?);
+    NaiveDate::from_ymd_opt(year, month, day).map(|d| (d, false))
+}
+
+fn read_day_month_name_year(text: &str, caps: &Captures<'_>) -> Option<(NaiveDate, bool)> {
+    if year_is_an_hour(text, caps.get(0)?.end()) {
+        return None;
+    }
+    let day = number(caps, 1)?;
+    let month = caps.get(2).and_then(|m| month_number(m.as_str()))?;
+    let year = full_year(caps, 3)?;
+    NaiveDate::from_ymd_opt(year, month, day).map(|d| (d, false))
+}
+
+/// How a pattern's match reads as a date, and whether it was read swapped.
+type DateReading = fn(&str, &Captures<'_>) -> Option<(NaiveDate, bool)>;
+
 /// Dates in reading order.
 pub(crate) fn find_dates(text: &str) -> Vec<DateFound> {
+    let readings: [(&Regex, DateReading); 3] = [
+        (&DAY_MONTH_YEAR, read_day_month_year),
+        (&YEAR_MONTH_DAY, read_year_month_day),
+        (&DAY_MONTH_NAME_YEAR, read_day_month_name_year),
+    ];
     let mut found: Vec<DateFound> = Vec::new();
-    for caps in DAY_MONTH_YEAR.captures_iter(text) {
-        let whole = caps.get(0).expect("group 0");
-        if year_is_an_hour(text, whole.end()) {
-            continue;
-        }
-        let (Some(a), Some(b), Some(year)) =
-            (number(&caps, 1), number(&caps, 2), full_year(&caps, 3))
-        else {
-            continue;
-        };
-        let (date, swapped) = match NaiveDate::from_ymd_opt(year, b, a) {
-            Some(d) => (Some(d), false),
-            None => (NaiveDate::from_ymd_opt(year, a, b), true),
-        };
-        if let Some(date) = date {
-            found.push(DateFound {
-                date,
-                swapped,
-                start: whole.start(),
-                end: whole.end(),
-            });
-        }
-    }
-    for caps in YEAR_MONTH_DAY.captures_iter(text) {
-        let whole = caps.get(0).expect("group 0");
-        let (Some(year), Some(month), Some(day)) =
-            (full_year(&caps, 1), number(&caps, 2), number(&caps, 3))
-        else {
-            continue;
-        };
-        if let Some(date) = NaiveDate::from_ymd_opt(year, month, day) {
-            found.push(DateFound {
-                date,
-                swapped: false,
-                start: whole.start(),
-                end: whole.end(),
-            });
-        }
-    }
-    for caps in DAY_MONTH_NAME_YEAR.captures_iter(text) {
-        let whole = caps.get(0).expect("group 0");
-        if year_is_an_hour(text, whole.end()) {
-            continue;
-        }
-        let (Some(day), Some(month), Some(year)) = (
-            number(&caps, 1),
-            caps.get(2).and_then(|m| month_number(m.as_str())),
-            full_year(&caps, 3),
-        ) else {
-            continue;
-        };
-        if let Some(date) = NaiveDate::from_ymd_opt(year, month, day) {
-            found.push(DateFound {
-                date,
-                swapped: false,
-                start: whole.start(),
-                end: whole.end(),
-            });
+    for (pattern, read) in readings {
+        for caps in pattern.captures_iter(text) {
+            let whole = caps.get(0).expect("group 0");
+            if let Some((date, swapped)) = read(text, &caps) {
+                found.push(DateFound {
+                    date,
+                    swapped,
+                    start: whole.start(),
+                    end: whole.end(),
+                });
+            }
         }
     }
     found.sort_by_key(|d| (d.start, std::cmp::Reverse(d.end)));

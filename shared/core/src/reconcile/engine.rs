@@ -15,12 +15,13 @@ use super::vouchers::{self, Tamper, VoucherFlags, NONE};
 use crate::exception::ExceptionKind as K;
 use crate::money::Currency;
 use crate::order::OrderStatus;
-use crate::rules::settlement::FoundIn;
+use crate::rules::settlement::{FoundIn, StandInMatch};
 use crate::rules::{self, Breach, Expected, Paid};
 
 /// One distinct payment of an order: from a notification, or recorded from a settlement line.
 #[derive(Debug, Clone, Copy)]
 struct Pay<'a> {
+    cip: &'a str,
     op: &'a str,
     amount: Decimal,
     currency: Currency,
@@ -33,6 +34,7 @@ struct Pay<'a> {
 impl<'a> Pay<'a> {
     fn paid(&self) -> Paid<'a> {
         Paid {
+            cip: self.cip,
             operation_number: self.op,
             amount: self.amount,
             currency: self.currency,
@@ -51,6 +53,7 @@ struct Orphan<'a> {
 fn payment_order(a: &PaymentFact<'_>, b: &PaymentFact<'_>) -> std::cmp::Ordering {
     a.operation_number
         .cmp(b.operation_number)
+        .then_with(|| a.cip.cmp(b.cip))
         .then_with(|| a.paid_at.cmp(&b.paid_at))
         .then_with(|| a.amount.currency().cmp(&b.amount.currency()))
         .then_with(|| a.amount.amount().cmp(&b.amount.amount()))
@@ -59,6 +62,7 @@ fn payment_order(a: &PaymentFact<'_>, b: &PaymentFact<'_>) -> std::cmp::Ordering
 fn line_order(a: &SettlementFact<'_>, b: &SettlementFact<'_>) -> std::cmp::Ordering {
     a.operation_number
         .cmp(b.operation_number)
+        .then_with(|| a.cip.cmp(b.cip))
         .then_with(|| a.settlement_id.cmp(b.settlement_id))
         .then_with(|| a.settled_at.cmp(&b.settled_at))
         .then_with(|| a.paid_at.cmp(&b.paid_at))
@@ -361,15 +365,20 @@ impl<'a> Ctx<'_, 'a> {
         let expected = order.amount.amount();
         let order_currency = order.amount.currency();
 
-        // Distinct payments: a repeated notification (same operation number) is the same payment.
+        // Distinct payments: a repeated notification (same CIP and operation number) is the same
+        // payment; the order's payments may be of several of its codes.
         let mut pays = std::mem::take(&mut self.pays);
         pays.clear();
         for &pi in pay_items {
             let p = &facts.payments[pi as usize];
-            if pays.last().is_some_and(|l| l.op == p.operation_number) {
+            if pays
+                .last()
+                .is_some_and(|l| l.op == p.operation_number && l.cip == p.cip)
+            {
                 continue;
             }
             pays.push(Pay {
+                cip: p.cip,
                 op: p.operation_number,
                 amount: p.amount.amount(),
                 currency: p.amount.currency(),
@@ -381,39 +390,63 @@ impl<'a> Ctx<'_, 'a> {
         let notified = pays.len();
         self.part.payments += notified as u64;
 
-        // Settlement lines: settle a payment, or record the payment whose notification was missed.
+        // Settlement lines: settle a payment (one notified without an operation number adopts the
+        // line's when it is the only one that fits), or record the payment whose notification was
+        // missed.
         let mut line_mismatch: Option<Breach<'a>> = None;
+        let skew = self.settings.clock_skew;
         for &li in line_items {
             let l = &facts.settlements[li as usize];
-            let paid = match pays[..notified].binary_search_by(|p| p.op.cmp(l.operation_number)) {
+            let key = |p: &Pay<'_>| p.op.cmp(l.operation_number).then(p.cip.cmp(l.cip));
+            let paid = match pays[..notified].binary_search_by(key) {
                 Ok(pos) => {
                     pays[pos].settled = true;
-                    pays[pos]
+                    Some(pays[pos])
                 }
-                Err(_) => match pays[notified..]
-                    .last()
-                    .filter(|p| p.op == l.operation_number)
-                {
-                    Some(p) => *p,
-                    None => {
-                        let p = Pay {
-                            op: l.operation_number,
-                            amount: l.gross,
-                            currency: l.currency,
-                            paid_at: l.paid_at,
-                            settled: true,
-                            from_line: Some(li),
-                        };
-                        pays.push(p);
-                        p
+                Err(_) => {
+                    let open = pays[..notified]
+                        .iter()
+                        .map(|p| (p.paid(), !p.settled && p.from_line.is_none()));
+                    match rules::settlement::stand_in_match(l, open, skew) {
+                        StandInMatch::One(pos) => {
+                            pays[pos].settled = true;
+                            Some(pays[pos])
+                        }
+                        StandInMatch::Ambiguous(fits) => {
+                            line_mismatch.get_or_insert_with(|| {
+                                rules::settlement::ambiguous_line(l, fits.len())
+                            });
+                            None
+                        }
+                        StandInMatch::None => Some(
+                            match pays[notified..]
+                                .last()
+                                .filter(|p| p.op == l.operation_number && p.cip == l.cip)
+                            {
+                                Some(p) => *p,
+                                None => {
+                                    let p = Pay {
+                                        cip: l.cip,
+                                        op: l.operation_number,
+                                        amount: l.gross,
+                                        currency: l.currency,
+                                        paid_at: l.paid_at,
+                                        settled: true,
+                                        from_line: Some(li),
+                                    };
+                                    pays.push(p);
+                                    p
+                                }
+                            },
+                        ),
                     }
-                },
+                }
             };
             let totals = &mut self.part.totals[l.currency as usize];
             totals.settled_gross += l.gross;
             totals.fees += l.fee;
             totals.net += l.net;
-            if line_mismatch.is_none() {
+            if let (None, Some(paid)) = (&line_mismatch, paid) {
                 line_mismatch = rules::settlement::line_mismatch(l, &paid.paid());
             }
         }
@@ -458,9 +491,9 @@ impl<'a> Ctx<'_, 'a> {
         self.raise_all(order, [amount, currency]);
         if let Some((first, rest)) = pays.split_first() {
             let mut extra: Vec<Pay<'a>> = rest.to_vec();
-            extra.sort_unstable_by(|a, b| a.op.cmp(b.op));
+            extra.sort_unstable_by(|a, b| a.op.cmp(b.op).then(a.cip.cmp(b.cip)));
             for p in extra {
-                let dup = rules::payment::duplicate(order.cip, &first.paid(), &p.paid());
+                let dup = rules::payment::duplicate(&first.paid(), &p.paid());
                 self.raise_all(order, [dup]);
             }
         }

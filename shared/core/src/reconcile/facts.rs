@@ -36,6 +36,9 @@ impl Closure {
 pub struct OrderFact<'a> {
     pub order_id: &'a str,
     pub cip: &'a str,
+    /// The order's earlier codes ([`Order::earlier_cips`]): their payments and lines are the
+    /// order's too.
+    pub earlier_cips: &'a [Cip],
     pub amount: Money,
     pub issued_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
@@ -48,6 +51,7 @@ impl<'a> OrderFact<'a> {
         Some(OrderFact {
             order_id: order.order_id.as_str(),
             cip: order.cip.as_ref()?.as_str(),
+            earlier_cips: &order.earlier_cips,
             amount: order.amount,
             issued_at: order.issued_at,
             expires_at: order.expires_at,
@@ -67,10 +71,16 @@ pub struct PaymentFact<'a> {
 }
 
 impl<'a> PaymentFact<'a> {
+    /// A payment notified without an operation number counts under the number its settlement line
+    /// gave it, once adopted ([`Payment::settled_as`]).
     pub fn from_payment(payment: &'a Payment) -> Self {
         PaymentFact {
             cip: payment.cip.as_str(),
-            operation_number: payment.operation_number.as_str(),
+            operation_number: payment
+                .settled_as
+                .as_ref()
+                .unwrap_or(&payment.operation_number)
+                .as_str(),
             amount: payment.amount,
             paid_at: payment.paid_at,
         }
@@ -202,15 +212,19 @@ pub struct Settings {
     pub voucher_grace: TimeDelta,
     /// `HIGH_VALUE_REVIEW` for a payment at or above the threshold of its currency; no entry, no review.
     pub high_value: BTreeMap<Currency, Decimal>,
+    /// How far the gateway's payment time on a settlement line may be from the notification's
+    /// when a payment notified without an operation number adopts the line's.
+    pub clock_skew: TimeDelta,
 }
 
 impl Default for Settings {
-    /// The `cuadre reconcile` defaults: 72 h lag, 2 h grace, PEN 3000 and USD 800.
+    /// The `cuadre reconcile` defaults: 72 h lag, 2 h grace, PEN 3000 and USD 800, 10 min skew.
     fn default() -> Self {
         Settings {
             settlement_lag: crate::rules::DEFAULT_SETTLEMENT_LAG,
             voucher_grace: crate::rules::DEFAULT_VOUCHER_GRACE,
             high_value: crate::rules::default_high_value(),
+            clock_skew: crate::rules::settlement::DEFAULT_CLOCK_SKEW,
         }
     }
 }

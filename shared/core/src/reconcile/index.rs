@@ -71,16 +71,23 @@ impl<'a> CipIndex<'a> {
         Some((v << 4) | b.len() as u64)
     }
 
-    /// The index of every order; a CIP of two orders is refused.
+    /// The index of every order by each of its codes (current and earlier); a CIP of two orders
+    /// is refused.
     pub(crate) fn build(orders: &[OrderFact<'a>]) -> Result<Self, FactsError> {
         let mut index = CipIndex::with_capacity(orders.len());
         for (i, o) in orders.iter().enumerate() {
-            if let Some(prev) = index.insert(o.cip, i as u32) {
-                return Err(FactsError::DuplicateCip {
-                    cip: o.cip.to_string(),
-                    first: prev as usize,
-                    second: i,
-                });
+            let earlier = o.earlier_cips.iter().map(|c| c.as_str());
+            for cip in std::iter::once(o.cip).chain(earlier) {
+                match index.insert(cip, i as u32) {
+                    Some(prev) if prev != i as u32 => {
+                        return Err(FactsError::DuplicateCip {
+                            cip: cip.to_string(),
+                            first: prev as usize,
+                            second: i,
+                        })
+                    }
+                    _ => {}
+                }
             }
         }
         Ok(index)
@@ -193,6 +200,7 @@ mod tests {
             .map(|id| OrderFact {
                 order_id: id,
                 cip: id,
+                earlier_cips: &[],
                 amount: crate::money::Money::parse("1", crate::money::Currency::Pen).unwrap(),
                 issued_at: at,
                 expires_at: at,

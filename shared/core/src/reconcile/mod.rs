@@ -14,10 +14,15 @@
 //! ```
 //!
 //! How it decides (beyond the spec's tables):
-//! - Order ids and CIPs must be unique among the orders, or the run is refused ([`FactsError`]).
-//! - Payments are grouped per order by CIP; repeats of a CIP + operation number collapse into one payment
-//!   (the earliest-paid copy counts). A settlement line matching no payment of a known order records one
-//!   (`MISSED_NOTIFICATION`) with its `paid_at`, gross and currency, and every payment rule then applies to it.
+//! - Order ids and CIPs (current and earlier) must be unique among the orders, or the run is
+//!   refused ([`FactsError`]).
+//! - Payments are grouped per order by CIP, by any of the order's codes (its current one and its
+//!   [`OrderFact::earlier_cips`]); repeats of a CIP + operation number collapse into one payment
+//!   (the earliest-paid copy counts). A settlement line matching no payment of a known order settles
+//!   the one payment notified without an operation number that fits it
+//!   ([`crate::rules::settlement::stand_in_match`]; two that fit raise `SETTLEMENT_MISMATCH` and
+//!   nothing is recorded), else records one (`MISSED_NOTIFICATION`) with its `paid_at`, gross and
+//!   currency, and every payment rule then applies to it.
 //! - The "first" payment of an order is the earliest paid (ties: lowest operation number); every other
 //!   operation number raises its own `DUPLICATE_PAYMENT`. Other kinds are raised once per order and name
 //!   the first offending payment, line or voucher in their `operation_number` and `detail`.

@@ -34,6 +34,7 @@ fn order(id: &'static str, cip: &'static str, amount: Money) -> OrderFact<'stati
     OrderFact {
         order_id: id,
         cip,
+        earlier_cips: &[],
         amount,
         issued_at: t(ISSUED),
         expires_at: t(EXPIRES),
@@ -151,8 +152,18 @@ fn kinds(o: &Outcome<'_>) -> Vec<K> {
     o.exceptions.iter().map(|e| e.kind).collect()
 }
 
+/// Order A-1 (CIP 100) for `amount`, paid once with `paid` (operation 9, at `PAID`).
+fn paid_order(amount: Money, paid: Money) -> Given {
+    Given::orders([order("A-1", "100", amount)]).pays([pay("100", "9", paid, PAID)])
+}
+
 fn one_paid_order() -> Given {
-    Given::orders([order("A-1", "100", pen("150.00"))]).pays([pay("100", "9", pen("150.00"), PAID)])
+    paid_order(pen("150.00"), pen("150.00"))
+}
+
+/// Voucher v1 of order A-1, uploaded at `PAID`, reading `read`.
+fn a1_voucher(read: VoucherRead<'static>) -> VoucherFact<'static> {
+    voucher("v1", "A-1", PAID, "aa", read)
 }
 
 // ---- statuses ----
@@ -213,12 +224,7 @@ fn status_refunded_is_a_given_fact_and_wins_over_payments() {
 
 #[test]
 fn amount_mismatch() {
-    let given = Given::orders([order("A-1", "100", pen("150.00"))]).pays([pay(
-        "100",
-        "9",
-        pen("15.00"),
-        PAID,
-    )]);
+    let given = paid_order(pen("150.00"), pen("15.00"));
     let o = given.run();
     assert_eq!(kinds(&o), [K::AmountMismatch]);
     let e = &o.exceptions[0];
@@ -231,12 +237,7 @@ fn amount_mismatch() {
 
 #[test]
 fn currency_mismatch_and_never_an_amount_mismatch_across_currencies() {
-    let given = Given::orders([order("A-1", "100", pen("150.00"))]).pays([pay(
-        "100",
-        "9",
-        usd("40.00"),
-        PAID,
-    )]);
+    let given = paid_order(pen("150.00"), usd("40.00"));
     assert_eq!(kinds(&given.run()), [K::CurrencyMismatch]);
 }
 
@@ -438,16 +439,15 @@ fn voucher_mismatch_on_cip_amount_currency_or_operation_number() {
         read(None, Some("8"), Some("150"), None),
     ];
     for r in cases {
-        let given = one_paid_order().vouchers([voucher("v1", "A-1", PAID, "aa", r)]);
+        let given = one_paid_order().vouchers([a1_voucher(r)]);
         assert_eq!(kinds(&given.run()), [K::VoucherMismatch], "{r:?}");
     }
-    let same = one_paid_order().vouchers([voucher(
-        "v1",
-        "A-1",
-        PAID,
-        "aa",
-        read(Some("100"), Some("9"), Some("150"), Some(Currency::Pen)),
-    )]);
+    let same = one_paid_order().vouchers([a1_voucher(read(
+        Some("100"),
+        Some("9"),
+        Some("150"),
+        Some(Currency::Pen),
+    ))]);
     assert!(
         same.run().exceptions.is_empty(),
         "150 and 150.00 are the same amount"
@@ -460,69 +460,36 @@ fn unreadable_voucher_without_ids_or_without_amount() {
         read(None, None, Some("150.00"), None),
         read(Some("100"), Some("9"), None, None),
     ] {
-        let given = one_paid_order().vouchers([voucher("v1", "A-1", PAID, "aa", r)]);
+        let given = one_paid_order().vouchers([a1_voucher(r)]);
         assert_eq!(kinds(&given.run()), [K::UnreadableVoucher], "{r:?}");
     }
     // An unreadable voucher is not compared, even if what it read differs.
-    let wrong = one_paid_order().vouchers([voucher(
-        "v1",
-        "A-1",
-        PAID,
-        "aa",
-        read(Some("555"), None, None, None),
-    )]);
+    let wrong = one_paid_order().vouchers([a1_voucher(read(Some("555"), None, None, None))]);
     assert_eq!(kinds(&wrong.run()), [K::UnreadableVoucher]);
 }
 
 #[test]
 fn high_value_review_at_or_above_the_threshold() {
-    let at = Given::orders([order("A-1", "100", pen("3000.00"))]).pays([pay(
-        "100",
-        "9",
-        pen("3000.00"),
-        PAID,
-    )]);
+    let at = paid_order(pen("3000.00"), pen("3000.00"));
     let o = at.run();
     assert_eq!(kinds(&o), [K::HighValueReview]);
-    let below = Given::orders([order("A-1", "100", pen("2999.99"))]).pays([pay(
-        "100",
-        "9",
-        pen("2999.99"),
-        PAID,
-    )]);
+    let below = paid_order(pen("2999.99"), pen("2999.99"));
     assert!(below.run().exceptions.is_empty());
-    let mut none = Given::orders([order("A-1", "100", pen("3000.00"))]).pays([pay(
-        "100",
-        "9",
-        pen("3000.00"),
-        PAID,
-    )]);
+    let mut none = paid_order(pen("3000.00"), pen("3000.00"));
     none.settings.high_value.clear();
     assert!(none.run().exceptions.is_empty(), "no threshold, no review");
 }
 
 #[test]
 fn suspected_tampering_from_a_signal_or_a_near_duplicate_image() {
-    let mut v = voucher(
-        "v1",
-        "A-1",
-        PAID,
-        "aa",
-        read(Some("100"), Some("9"), Some("150.00"), None),
-    );
+    let mut v = a1_voucher(read(Some("100"), Some("9"), Some("150.00"), None));
     v.tampering = Some("edited with an image editor");
     let given = one_paid_order().vouchers([v]);
     let o = given.run();
     assert_eq!(kinds(&o), [K::SuspectedTampering]);
     assert!(o.exceptions[0].detail.contains("image editor"));
 
-    let mut a = voucher(
-        "v1",
-        "A-1",
-        PAID,
-        "aa",
-        read(Some("100"), Some("9"), Some("150.00"), None),
-    );
+    let mut a = a1_voucher(read(Some("100"), Some("9"), Some("150.00"), None));
     a.perceptual_hash = Some("p1");
     let mut b = voucher(
         "v2",
@@ -544,447 +511,5 @@ fn suspected_tampering_from_a_signal_or_a_near_duplicate_image() {
         .is_empty());
 }
 
-// ---- how the rules combine ----
-
-#[test]
-fn a_repeated_notification_is_the_same_payment() {
-    let given = one_paid_order().pays([
-        pay("100", "9", pen("150.00"), PAID),
-        pay("100", "9", pen("150.00"), PAID),
-    ]);
-    let o = given.run();
-    assert!(o.exceptions.is_empty());
-    assert_eq!(o.summary.payments, 1);
-    assert_eq!(o.summary.currencies[&Currency::Pen].paid, d("150.00"));
-}
-
-#[test]
-fn a_settlement_only_payment_goes_through_every_payment_rule() {
-    let late = "2026-11-23T09:00:00-05:00";
-    let given = Given::orders([order("A-1", "100", pen("150.00"))])
-        .pays([pay("100", "1", pen("150.00"), PAID)])
-        .lines([
-            line("100", "1", pen("150.00"), PAID),
-            line("100", "2", pen("3500.00"), late),
-        ])
-        .reconciled_at("2026-11-24T00:00:00-05:00");
-    let o = given.run();
-    assert_eq!(
-        kinds(&o),
-        [
-            K::AmountMismatch,
-            K::DuplicatePayment,
-            K::PaidAfterExpiry,
-            K::MissedNotification,
-            K::HighValueReview
-        ]
-    );
-    assert!(o.exceptions.iter().all(|e| e.operation_number == Some("2")));
-    assert_eq!(status_of(&o, "A-1"), S::Settled);
-}
-
-#[test]
-fn settled_when_at_least_one_payment_is_settled_else_paid() {
-    let two = one_paid_order().pays([pay("100", "10", pen("150.00"), PAID)]);
-    assert_eq!(status_of(&two.run(), "A-1"), S::Paid);
-    let one_settled = one_paid_order()
-        .pays([pay("100", "10", pen("150.00"), PAID)])
-        .lines([line("100", "10", pen("150.00"), PAID)])
-        .reconciled_at("2026-11-25T00:00:00-05:00");
-    let o = one_settled.run();
-    assert_eq!(status_of(&o, "A-1"), S::Settled);
-    assert_eq!(kinds(&o), [K::DuplicatePayment, K::NotSettled]);
-    assert_eq!(
-        o.exceptions[1].operation_number,
-        Some("9"),
-        "the unsettled one"
-    );
-}
-
-#[test]
-fn high_value_uses_the_payments_currency() {
-    let given = Given::orders([order("A-1", "100", pen("1000.00"))]).pays([pay(
-        "100",
-        "9",
-        usd("800.00"),
-        PAID,
-    )]);
-    assert_eq!(
-        kinds(&given.run()),
-        [K::CurrencyMismatch, K::HighValueReview]
-    );
-}
-
-#[test]
-fn a_null_voucher_field_is_never_a_mismatch() {
-    let given = one_paid_order().vouchers([voucher(
-        "v1",
-        "A-1",
-        PAID,
-        "aa",
-        read(None, Some("9"), Some("150.00"), None),
-    )]);
-    assert!(given.run().exceptions.is_empty());
-}
-
-#[test]
-fn a_voucher_reused_from_another_order_carries_three_exceptions() {
-    let r = read(Some("100"), Some("9"), Some("150.00"), Some(Currency::Pen));
-    let given = Given::orders([
-        order("A-1", "100", pen("150.00")),
-        order("B-2", "200", pen("80.00")),
-    ])
-    .pays([pay("100", "9", pen("150.00"), PAID)])
-    .vouchers([
-        voucher("v1", "A-1", "2026-11-20T16:00:00-05:00", "aa", r),
-        voucher("v2", "B-2", "2026-11-20T17:00:00-05:00", "aa", r),
-    ]);
-    let o = given.run();
-    let b: Vec<_> = o
-        .exceptions
-        .iter()
-        .filter(|e| e.order_id == Some("B-2"))
-        .map(|e| e.kind)
-        .collect();
-    assert_eq!(
-        b,
-        [
-            K::DuplicateVoucher,
-            K::VoucherWithoutPayment,
-            K::VoucherMismatch
-        ]
-    );
-    assert!(o.exceptions.iter().all(|e| e.order_id == Some("B-2")));
-}
-
-#[test]
-fn each_kind_once_per_order() {
-    let given = Given::orders([order("A-1", "100", pen("150.00"))])
-        .pays([
-            pay("100", "1", pen("1.00"), PAID),
-            pay("100", "2", pen("2.00"), PAID),
-        ])
-        .vouchers([
-            voucher("v1", "A-1", PAID, "aa", read(None, None, None, None)),
-            voucher("v2", "A-1", PAID, "bb", read(None, None, None, None)),
-        ]);
-    assert_eq!(
-        kinds(&given.run()),
-        [K::AmountMismatch, K::DuplicatePayment, K::UnreadableVoucher]
-    );
-}
-
-#[test]
-fn money_that_arrives_beats_a_cancel() {
-    let mut o = order("A-1", "100", pen("150.00"));
-    o.closure = Some(Closure::Cancelled);
-    let given = Given::orders([o]).pays([pay("100", "9", pen("150.00"), PAID)]);
-    assert_eq!(status_of(&given.run(), "A-1"), S::Paid);
-}
-
-#[test]
-fn ambiguous_facts_are_refused() {
-    let twice = Given::orders([
-        order("A-1", "100", pen("1.00")),
-        order("A-1", "200", pen("1.00")),
-    ]);
-    let facts = ReconcileFacts {
-        orders: &twice.orders,
-        payments: &[],
-        settlements: &[],
-        vouchers: &[],
-        as_of: t(AS_OF),
-    };
-    assert!(matches!(
-        reconcile(&facts, &Settings::default()),
-        Err(FactsError::DuplicateOrderId { .. })
-    ));
-    let shared = [
-        order("A-1", "100", pen("1.00")),
-        order("B-1", "100", pen("1.00")),
-    ];
-    let facts = ReconcileFacts {
-        orders: &shared,
-        ..facts
-    };
-    assert!(matches!(
-        reconcile(&facts, &Settings::default()),
-        Err(FactsError::DuplicateCip { .. })
-    ));
-}
-
-#[test]
-fn summary_counts_and_money_per_currency() {
-    let mut bad_fee = line("200", "7", usd("50.00"), PAID);
-    bad_fee.fee = d("1.25");
-    bad_fee.net = d("48.75");
-    let given = Given::orders([
-        order("A-1", "100", pen("150.00")),
-        order("B-2", "200", usd("50.00")),
-        order("C-3", "300", pen("20.00")),
-    ])
-    .pays([
-        pay("100", "9", pen("150.00"), PAID),
-        pay("200", "7", usd("50.00"), PAID),
-    ])
-    .lines([line("100", "9", pen("150.00"), PAID), bad_fee]);
-    let o = given.run();
-    let s = &o.summary;
-    assert_eq!(
-        (s.orders, s.payments, s.settlement_lines, s.exceptions),
-        (3, 2, 2, 0)
-    );
-    assert_eq!(s.statuses[&S::Settled], 2);
-    assert_eq!(s.statuses[&S::Pending], 1);
-    assert_eq!(s.statuses[&S::Refunded], 0);
-    assert_eq!(s.exception_kinds.len(), K::ALL.len());
-    let p = &s.currencies[&Currency::Pen];
-    assert_eq!(
-        [
-            p.expected,
-            p.paid,
-            p.settled_gross,
-            p.fees,
-            p.net,
-            p.outstanding,
-            p.igv_on_fees
-        ],
-        [
-            d("170.00"),
-            d("150.00"),
-            d("150.00"),
-            d("1.00"),
-            d("149.00"),
-            d("20.00"),
-            d("0.18")
-        ]
-    );
-    let u = &s.currencies[&Currency::Usd];
-    assert_eq!(
-        u.igv_on_fees.to_string(),
-        "0.23",
-        "1.25 × 18 % = 0.225, half away from zero"
-    );
-    assert_eq!(u.outstanding.to_string(), "0.00");
-    let json = serde_json::to_value(s).unwrap();
-    assert_eq!(json["statuses"]["SETTLED"], 2);
-    assert_eq!(json["currencies"]["PEN"]["net"], "149.00");
-}
-
-#[test]
-fn outputs_are_sorted_and_findings_give_stable_keys() {
-    let given = Given::orders([
-        order("B-2", "200", pen("1.00")),
-        order("A-1", "100", pen("150.00")),
-    ])
-    .pays([
-        pay("100", "9", pen("15.00"), PAID),
-        pay("777", "1", pen("1.00"), PAID),
-    ]);
-    let o = given.run();
-    let ids: Vec<_> = o.orders.iter().map(|x| (x.order_id, x.index)).collect();
-    assert_eq!(ids, [("A-1", 1), ("B-2", 0)]);
-    let keys: Vec<_> = o.exceptions.iter().map(|e| e.key().unwrap().id()).collect();
-    assert_eq!(keys, ["AMOUNT_MISMATCH.A-1", "UNKNOWN_CIP.777"]);
-}
-
-mod props {
-    use super::*;
-    use proptest::prelude::*;
-
-    const CIPS: [&str; 6] = ["100", "101", "102", "103", "104", "999"];
-    const OPS: [&str; 4] = ["1", "2", "3", "4"];
-    const IDS: [&str; 5] = ["A", "B", "C", "D", "E"];
-    const AMOUNTS: [&str; 4] = ["10.00", "10.50", "3000.00", "900.00"];
-    const SHAS: [&str; 3] = ["aa", "bb", "cc"];
-
-    fn at(hours: i64) -> DateTime<Utc> {
-        t(ISSUED) + TimeDelta::hours(hours)
-    }
-
-    fn money(i: usize, usd_: bool) -> Money {
-        if usd_ {
-            usd(AMOUNTS[i])
-        } else {
-            pen(AMOUNTS[i])
-        }
-    }
-
-    fn orders() -> impl Strategy<Value = Vec<OrderFact<'static>>> {
-        proptest::sample::subsequence(vec![0usize, 1, 2, 3, 4], 0..=5).prop_flat_map(|picked| {
-            let n = picked.len();
-            (
-                Just(picked),
-                proptest::collection::vec((0..4usize, any::<bool>(), 0..3u8, 0..100i64), n),
-            )
-                .prop_map(|(picked, rest)| {
-                    picked
-                        .into_iter()
-                        .zip(rest)
-                        .map(|(i, (a, u, c, exp))| OrderFact {
-                            order_id: IDS[i],
-                            cip: CIPS[i],
-                            amount: money(a, u),
-                            issued_at: at(0),
-                            expires_at: at(exp),
-                            closure: [None, Some(Closure::Cancelled), Some(Closure::Refunded)]
-                                [c as usize],
-                        })
-                        .collect()
-                })
-        })
-    }
-
-    fn payment() -> impl Strategy<Value = PaymentFact<'static>> {
-        (0..6usize, 0..4usize, 0..4usize, any::<bool>(), 0..150i64).prop_map(|(c, o, a, u, h)| {
-            PaymentFact {
-                cip: CIPS[c],
-                operation_number: OPS[o],
-                amount: money(a, u),
-                paid_at: at(h),
-            }
-        })
-    }
-
-    fn settlement() -> impl Strategy<Value = SettlementFact<'static>> {
-        (
-            0..6usize,
-            0..4usize,
-            0..4usize,
-            any::<bool>(),
-            0..150i64,
-            0..3u8,
-        )
-            .prop_map(|(c, o, a, u, h, fee)| {
-                let gross = money(a, u);
-                SettlementFact {
-                    settlement_id: ["S1", "S2"][(h % 2) as usize],
-                    cip: CIPS[c],
-                    operation_number: OPS[o],
-                    gross: gross.amount(),
-                    fee: Decimal::from(fee),
-                    net: gross.amount() - Decimal::from(fee / 2),
-                    currency: gross.currency(),
-                    paid_at: at(h),
-                    settled_at: at(h + 24),
-                }
-            })
-    }
-
-    fn voucher_fact() -> impl Strategy<Value = VoucherFact<'static>> {
-        (
-            0..5usize,
-            0..150i64,
-            0..3usize,
-            proptest::option::of(0..6usize),
-            proptest::option::of(0..4usize),
-            proptest::option::of(0..4usize),
-            (0..3u8, 0..3u8),
-        )
-            .prop_map(|(i, h, s, c, o, a, (ph, tamper))| VoucherFact {
-                voucher_id: ["v1", "v2", "v3"][(h % 3) as usize],
-                order_id: IDS[i],
-                uploaded_at: at(h),
-                sha256: SHAS[s],
-                read: VoucherRead {
-                    cip: c.map(|c| CIPS[c]),
-                    operation_number: o.map(|o| OPS[o]),
-                    amount: a.map(|a| d(AMOUNTS[a])),
-                    currency: None,
-                },
-                perceptual_hash: [None, Some("p1"), Some("p2")][ph as usize],
-                tampering: (tamper == 0).then_some("metadata"),
-            })
-    }
-
-    type World = (
-        Vec<OrderFact<'static>>,
-        Vec<PaymentFact<'static>>,
-        Vec<SettlementFact<'static>>,
-        Vec<VoucherFact<'static>>,
-        i64,
-    );
-
-    fn world() -> impl Strategy<Value = World> {
-        (
-            orders(),
-            proptest::collection::vec(payment(), 0..10),
-            proptest::collection::vec(settlement(), 0..8),
-            proptest::collection::vec(voucher_fact(), 0..6),
-            0..250i64,
-        )
-    }
-
-    fn shuffled(w: World) -> impl Strategy<Value = (World, World)> {
-        let (o, p, s, v, h) = w.clone();
-        (
-            Just(o).prop_shuffle(),
-            Just(p).prop_shuffle(),
-            Just(s).prop_shuffle(),
-            Just(v).prop_shuffle(),
-        )
-            .prop_map(move |(o, p, s, v)| (w.clone(), (o, p, s, v, h)))
-    }
-
-    fn run(w: &World) -> Outcome<'static> {
-        let facts = ReconcileFacts {
-            orders: &w.0,
-            payments: &w.1,
-            settlements: &w.2,
-            vouchers: &w.3,
-            as_of: at(w.4),
-        };
-        // The outcome only borrows the 'static strings, not the vectors.
-        let mut o = reconcile(&facts, &Settings::default()).unwrap();
-        // where an order sat in the input is the one thing a permutation may change
-        for x in &mut o.orders {
-            x.index = 0;
-        }
-        o
-    }
-
-    proptest! {
-        #![proptest_config(ProptestConfig::with_cases(400))]
-
-        #[test]
-        fn input_order_never_changes_the_outcome((a, b) in world().prop_flat_map(shuffled)) {
-            prop_assert_eq!(run(&a), run(&b));
-        }
-
-        #[test]
-        fn two_threads_answer_like_one(w in world()) {
-            let facts = ReconcileFacts {
-                orders: &w.0,
-                payments: &w.1,
-                settlements: &w.2,
-                vouchers: &w.3,
-                as_of: at(w.4),
-            };
-            let one = super::super::engine::run_with(&facts, &Settings::default(), false).unwrap();
-            let two = super::super::engine::run_with(&facts, &Settings::default(), true).unwrap();
-            prop_assert_eq!(one, two);
-        }
-
-        #[test]
-        fn rerunning_is_identical_and_well_formed(w in world()) {
-            let first = run(&w);
-            prop_assert_eq!(&first, &run(&w));
-            prop_assert_eq!(first.orders.len(), w.0.len());
-            let total: u64 = first.summary.statuses.values().sum();
-            prop_assert_eq!(total, w.0.len() as u64);
-            prop_assert_eq!(first.summary.exceptions as usize, first.exceptions.len());
-            // once per order for every kind but DUPLICATE_PAYMENT (once per operation number)
-            let mut keys: Vec<_> = first.exceptions.iter().map(|e| e.key().unwrap().id()).collect();
-            let n = keys.len();
-            keys.sort();
-            keys.dedup();
-            prop_assert_eq!(keys.len(), n);
-            for o in &first.orders {
-                let paid = w.1.iter().any(|p| p.cip == o.cip) || w.2.iter().any(|l| l.cip == o.cip);
-                if !paid {
-                    prop_assert!(!o.status.is_paid(), "a voucher alone never pays");
-                }
-            }
-        }
-    }
-}
+mod combined;
+mod props;

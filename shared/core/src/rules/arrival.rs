@@ -2,8 +2,8 @@
 //! payment, with the keys its exceptions are stored under. Pure: the webhook reads the facts, this
 //! decides, the webhook writes.
 //!
-//! The order's first payment is the one `order.paid` reports. Every other operation number of the
-//! CIP raises its own `DUPLICATE_PAYMENT`, all (re)stated on every arrival, so a late notification
+//! The order's first payment is the one `order.paid` reports. Every other payment of the order (of
+//! any of its codes, current or earlier) raises its own `DUPLICATE_PAYMENT`, all (re)stated on every arrival, so a late notification
 //! of an earlier payment still flags the one it displaces; raising is idempotent by key.
 
 use std::collections::BTreeMap;
@@ -20,9 +20,10 @@ pub struct PaymentFacts<'a> {
     pub payment: &'a Payment,
     /// The order the CIP belongs to, if any.
     pub order: Option<&'a Order>,
-    /// Every payment recorded for the CIP, this one included (just this one when it is the payment
-    /// that moved its order to `PAID`: any other is then weighed when it arrives).
-    pub cip_payments: &'a [Payment],
+    /// Every payment recorded for the order's codes (its current CIP and its earlier ones), this
+    /// one included (just this one when it is the payment that moved its order to `PAID`: any
+    /// other is then weighed when it arrives).
+    pub order_payments: &'a [Payment],
     pub high_value_thresholds: &'a BTreeMap<Currency, Decimal>,
 }
 
@@ -47,7 +48,7 @@ pub fn decide(facts: &PaymentFacts<'_>) -> Decision {
         key: ExceptionKey {
             kind: b.kind,
             order_id: order.map(|o| o.order_id.clone()),
-            cip: Some(p.cip.clone()),
+            cip: Some(about.cip.clone()),
             operation_number: Some(about.operation_number.clone()),
         },
         detail: b.detail,
@@ -60,11 +61,14 @@ pub fn decide(facts: &PaymentFacts<'_>) -> Decision {
         };
     };
     let this = Paid::from_payment(p);
-    let same_code = facts.cip_payments.iter().filter(|q| q.cip == p.cip);
-    let first = payment::first_paid(same_code.clone().map(Paid::from_payment)).unwrap_or(this);
-    let mut exceptions: Vec<Raised> = same_code
+    let of_order = facts
+        .order_payments
+        .iter()
+        .filter(|q| order.has_cip(&q.cip));
+    let first = payment::first_paid(of_order.clone().map(Paid::from_payment)).unwrap_or(this);
+    let mut exceptions: Vec<Raised> = of_order
         .filter_map(|q| {
-            let b = payment::duplicate(p.cip.as_str(), &first, &Paid::from_payment(q))?;
+            let b = payment::duplicate(&first, &Paid::from_payment(q))?;
             Some(raised(b, Some(order), q))
         })
         .collect();
@@ -75,7 +79,7 @@ pub fn decide(facts: &PaymentFacts<'_>) -> Decision {
             .map(|b| raised(b, Some(order), p)),
     );
     Decision {
-        first_payment: first.operation_number == this.operation_number,
+        first_payment: first.operation_number == this.operation_number && first.cip == this.cip,
         exceptions,
     }
 }
@@ -111,6 +115,7 @@ mod tests {
             pay_token: None,
             issuing_since: None,
             unknown_issue_attempts: 0,
+            earlier_cips: Vec::new(),
             version: 1,
         }
     }
@@ -126,6 +131,7 @@ mod tests {
             order_id: Some(OrderId::parse("A-1").unwrap()),
             source: PaymentSource::Notification,
             raw_ref: None,
+            settled_as: None,
         }
     }
 
@@ -138,7 +144,7 @@ mod tests {
         decide(&PaymentFacts {
             payment: p,
             order,
-            cip_payments: all,
+            order_payments: all,
             high_value_thresholds: &thresholds,
         })
     }
@@ -206,5 +212,35 @@ mod tests {
         assert!(!adopts_unrecorded_code(&o));
         o.unknown_issue_attempts = 1;
         assert!(adopts_unrecorded_code(&o));
+        // A retry got the order a second code: the first may still exist, and still adopts.
+        o.cip = Some(Cip::parse("11546902").unwrap());
+        assert!(adopts_unrecorded_code(&o));
+    }
+
+    #[test]
+    fn a_payment_of_an_earlier_code_pays_the_order_and_a_second_code_paid_is_a_duplicate() {
+        let mut o = order(OrderStatus::Pending).with_new_cip(Cip::parse("11546902").unwrap());
+        assert_eq!(o.earlier_cips, [Cip::parse("11546901").unwrap()]);
+        let old = payment("5", money("22.05", Currency::Pen), at(9, 0));
+        let d = decide_one(Some(&o), &old, std::slice::from_ref(&old));
+        assert!(
+            d.first_payment,
+            "the superseded code's payment is the order's"
+        );
+        assert!(d.exceptions.is_empty(), "{d:?}");
+        o.status = OrderStatus::Paid;
+        let mut new = payment("6", money("22.05", Currency::Pen), at(9, 30));
+        new.cip = Cip::parse("11546902").unwrap();
+        let both = [old.clone(), new.clone()];
+        let d = decide_one(Some(&o), &new, &both);
+        assert!(!d.first_payment);
+        assert_eq!(kinds(&d), ["DUPLICATE_PAYMENT.A-1.6"]);
+        assert_eq!(d.exceptions[0].key.cip, Some(new.cip.clone()));
+        assert!(d.exceptions[0].detail.contains("other code, CIP 11546902"));
+        // A payment of a code that is not the order's is not weighed against it.
+        let mut stray = payment("8", money("22.05", Currency::Pen), at(9, 40));
+        stray.cip = Cip::parse("999").unwrap();
+        let d = decide_one(Some(&o), &old, &[old.clone(), stray]);
+        assert!(d.exceptions.is_empty(), "{d:?}");
     }
 }

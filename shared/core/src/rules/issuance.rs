@@ -3,8 +3,13 @@
 //! - A payment moves its order to `PAID` from `PENDING`, `EXPIRED` or `CANCELLED`: money that
 //!   arrived wins over an expiry or a cancel ([`payable`]).
 //! - A payment whose CIP no order has still belongs to the order its `transactionCode` names when
-//!   that order's code was never recorded because the gateway call's outcome was unknown (a
-//!   timeout): the order adopts the code ([`adopts_unrecorded_code`]).
+//!   a gateway call for that order ended with an unknown outcome (a timeout): the code it may have
+//!   created was never recorded, whether or not a retry then got the order another one. The order
+//!   adopts the code ([`adopts_unrecorded_code`]): as its current code when it has none, else as
+//!   one of its earlier codes ([`crate::Order::learn_cip`]).
+//! - Every code an order ever had keeps leading to it: a re-issue keeps the superseded code among
+//!   the order's earlier codes ([`crate::Order::with_new_cip`]), so its payment attaches to the
+//!   order, and a payment of two of the order's codes is a `DUPLICATE_PAYMENT`, not an `UNKNOWN_CIP`.
 
 use crate::order::{Order, OrderStatus};
 
@@ -16,10 +21,10 @@ pub fn payable(status: OrderStatus) -> bool {
     )
 }
 
-/// Whether a payment whose CIP no order has belongs to `order` by its `transactionCode`: the order's
-/// code was never recorded because the gateway call's outcome was unknown.
+/// Whether a payment whose CIP no order has belongs to `order` by its `transactionCode`: a gateway
+/// call for the order had an unknown outcome, so a code may exist for it that we never recorded.
 pub fn adopts_unrecorded_code(order: &Order) -> bool {
-    order.cip.is_none() && order.unknown_issue_attempts > 0
+    order.unknown_issue_attempts > 0
 }
 
 #[cfg(test)]

@@ -22,7 +22,9 @@
 //!
 //! [`arrival::decide`] applies the payment family to one payment as the webhook receives it.
 //! How a code's own life moves its order (which statuses a payment pays, which order adopts a
-//! payment of a code it never recorded) is in [`issuance`].
+//! payment of a code it never recorded, how a superseded code stays the order's) is in
+//! [`issuance`]; which payment notified without an operation number a settlement line settles is
+//! in [`settlement`] ([`settlement::stand_in_match`]).
 //!
 //! Exceptions are keyed by kind and order (by CIP for `UNKNOWN_CIP`, by order and operation number
 //! for `DUPLICATE_PAYMENT`: [`crate::ExceptionKey::id`]), so whoever raises one first, the other
@@ -71,6 +73,8 @@ pub struct Expected<'a> {
     pub order_id: &'a str,
     /// `None` while the gateway has not issued the order's code.
     pub cip: Option<&'a str>,
+    /// The order's earlier codes ([`crate::Order::earlier_cips`]): a voucher of one is the order's.
+    pub earlier_cips: &'a [crate::Cip],
     pub amount: Money,
     pub expires_at: DateTime<Utc>,
 }
@@ -80,6 +84,7 @@ impl<'a> Expected<'a> {
         Expected {
             order_id: order.order_id.as_str(),
             cip: order.cip.as_ref().map(|c| c.as_str()),
+            earlier_cips: &order.earlier_cips,
             amount: order.amount,
             expires_at: order.expires_at,
         }
@@ -89,6 +94,7 @@ impl<'a> Expected<'a> {
         Expected {
             order_id: order.order_id,
             cip: Some(order.cip),
+            earlier_cips: order.earlier_cips,
             amount: order.amount,
             expires_at: order.expires_at,
         }
@@ -99,6 +105,8 @@ impl<'a> Expected<'a> {
 /// may be any decimal, so the amount is not a [`Money`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Paid<'a> {
+    /// The code paid: the order's current one or one of its earlier ones.
+    pub cip: &'a str,
     pub operation_number: &'a str,
     pub amount: Decimal,
     pub currency: Currency,
@@ -108,6 +116,7 @@ pub struct Paid<'a> {
 impl<'a> Paid<'a> {
     pub fn from_payment(p: &'a crate::records::Payment) -> Self {
         Paid {
+            cip: p.cip.as_str(),
             operation_number: p.operation_number.as_str(),
             amount: p.amount.amount(),
             currency: p.amount.currency(),

@@ -55,17 +55,35 @@ pub fn first_paid<'p>(payments: impl IntoIterator<Item = Paid<'p>>) -> Option<Pa
     payments.into_iter().min_by(earlier)
 }
 
-/// `DUPLICATE_PAYMENT` for `other`, a payment of the code after `first` (another operation number).
-pub fn duplicate<'p>(cip: &str, first: &Paid<'_>, other: &Paid<'p>) -> Option<Breach<'p>> {
-    (other.operation_number != first.operation_number).then(|| Breach {
-        kind: ExceptionKind::DuplicatePayment,
-        operation_number: Some(other.operation_number),
-        detail: format!(
-            "CIP {cip} was already paid by operation {}; operation {} paid {} again",
+/// `DUPLICATE_PAYMENT` for `other`, a payment of the order after `first` (another operation
+/// number, or the same one on another of the order's codes).
+pub fn duplicate<'p>(first: &Paid<'_>, other: &Paid<'p>) -> Option<Breach<'p>> {
+    let same_code = other.cip == first.cip;
+    if same_code && other.operation_number == first.operation_number {
+        return None;
+    }
+    let detail = if same_code {
+        format!(
+            "CIP {} was already paid by operation {}; operation {} paid {} again",
+            first.cip,
             first.operation_number,
             other.operation_number,
             money(other.currency, other.amount)
-        ),
+        )
+    } else {
+        format!(
+            "the order was already paid by operation {} (CIP {}); operation {} paid {} again on its other code, CIP {}: refund one",
+            first.operation_number,
+            first.cip,
+            other.operation_number,
+            money(other.currency, other.amount),
+            other.cip
+        )
+    };
+    Some(Breach {
+        kind: ExceptionKind::DuplicatePayment,
+        operation_number: Some(other.operation_number),
+        detail,
     })
 }
 
@@ -174,6 +192,7 @@ mod tests {
         Expected {
             order_id: "A-1",
             cip: Some("11546901"),
+            earlier_cips: &[],
             amount: Money::parse("22.05", Currency::Pen).unwrap(),
             expires_at: at(12, 0),
         }
@@ -181,6 +200,7 @@ mod tests {
 
     fn paid<'a>(op: &'a str, amount: &str, currency: Currency, paid_at: DateTime<Utc>) -> Paid<'a> {
         Paid {
+            cip: "11546901",
             operation_number: op,
             amount: amount.parse().unwrap(),
             currency,
@@ -232,9 +252,28 @@ mod tests {
         assert_eq!(first_paid([b, a]), Some(a));
         assert_eq!(first_paid([a, b, c]), Some(c));
         assert_eq!(first_paid([]), None);
-        let dup = duplicate("11546901", &a, &b).unwrap();
+        let dup = duplicate(&a, &b).unwrap();
         assert_eq!(dup.operation_number, Some("1"));
-        assert!(duplicate("11546901", &a, &a).is_none());
+        assert!(dup
+            .detail
+            .starts_with("CIP 11546901 was already paid by operation 2"));
+        assert!(duplicate(&a, &a).is_none());
+    }
+
+    #[test]
+    fn a_payment_of_another_of_the_orders_codes_is_a_duplicate_even_with_the_same_operation() {
+        let first = paid("7", "22.05", Currency::Pen, at(9, 0));
+        let other = Paid {
+            cip: "11546902",
+            ..first
+        };
+        let dup = duplicate(&first, &other).unwrap();
+        assert_eq!(dup.kind, ExceptionKind::DuplicatePayment);
+        assert!(
+            dup.detail.contains("again on its other code, CIP 11546902"),
+            "{}",
+            dup.detail
+        );
     }
 
     #[test]

@@ -7,6 +7,12 @@
 //!   the payment's amount, or its net is not gross − fee.
 //! - `NOT_SETTLED` when a payment is strictly older than the settlement lag at the as-of time and
 //!   no line settles it.
+//! - A payment notified without an operation number is kept under a stand-in ([`stand_in`]). A line
+//!   of its CIP whose operation number no payment has settles it when it is the only such payment
+//!   with the line's currency and gross as its amount, paid within the gateway's clock skew of the
+//!   line's payment time ([`stand_in_match`]); the payment then adopts the line's number, once.
+//!   Two or more such payments are never guessed between: `SETTLEMENT_MISMATCH`
+//!   ([`ambiguous_line`]), and the line records no payment.
 
 use chrono::{DateTime, TimeDelta, Utc};
 
@@ -14,6 +20,78 @@ use super::{money, span, Breach, Paid};
 use crate::exception::ExceptionKind;
 use crate::reconcile::SettlementFact;
 use crate::time::format_lima;
+
+/// How far apart the notification's and the settlement line's payment times of one payment may be
+/// (the gateway's clocks): 10 minutes unless configured.
+pub const DEFAULT_CLOCK_SKEW: TimeDelta = TimeDelta::minutes(10);
+
+/// Stand-in operation numbers start with this; a real one never does (the gateway's are digits).
+const STAND_IN: char = '~';
+
+/// The identity of a payment notified without an operation number: `~` and the first 13 hex digits
+/// of the body's SHA-256, so the gateway's retry of the same bytes is the same payment.
+pub fn stand_in(body: &[u8]) -> String {
+    format!("{STAND_IN}{}", &crate::records::sha256_hex(body)[..13])
+}
+
+/// Whether an operation number is a [`stand_in`].
+pub fn is_stand_in(operation_number: &str) -> bool {
+    operation_number.starts_with(STAND_IN)
+}
+
+/// Which payment notified without an operation number a settlement line settles.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StandInMatch {
+    /// No such payment fits: the line is matched (or recorded) as any other.
+    None,
+    /// Exactly this one (its index among the candidates given): it adopts the line's number.
+    One(usize),
+    /// Several fit (their indexes): a person decides.
+    Ambiguous(Vec<usize>),
+}
+
+/// The stand-in payment a line of the same CIP settles, among `candidates` (the CIP's payments;
+/// the ones that are not stand-ins, or already adopted a number, are skipped by the caller passing
+/// `adoptable = false`): same currency, amount equal to the gross, payment times within `skew`.
+pub fn stand_in_match<'p>(
+    line: &SettlementFact<'_>,
+    candidates: impl IntoIterator<Item = (Paid<'p>, bool)>,
+    skew: TimeDelta,
+) -> StandInMatch {
+    let fits: Vec<usize> = candidates
+        .into_iter()
+        .enumerate()
+        .filter(|(_, (p, adoptable))| {
+            *adoptable
+                && is_stand_in(p.operation_number)
+                && p.cip == line.cip
+                && p.currency == line.currency
+                && p.amount == line.gross
+                && (p.paid_at - line.paid_at).abs() <= skew
+        })
+        .map(|(i, _)| i)
+        .collect();
+    match fits.as_slice() {
+        [] => StandInMatch::None,
+        [one] => StandInMatch::One(*one),
+        _ => StandInMatch::Ambiguous(fits),
+    }
+}
+
+/// `SETTLEMENT_MISMATCH`: a line that fits several payments notified without an operation number.
+pub fn ambiguous_line<'l>(line: &SettlementFact<'l>, fits: usize) -> Breach<'l> {
+    Breach {
+        kind: ExceptionKind::SettlementMismatch,
+        operation_number: Some(line.operation_number),
+        detail: format!(
+            "settlement {} line for operation {} ({}) fits {fits} payments of CIP {} notified without an operation number; which one it settles is not guessed: match it by hand",
+            line.settlement_id,
+            line.operation_number,
+            money(line.currency, line.gross),
+            line.cip
+        ),
+    }
+}
 
 /// Where a payment whose notification never arrived was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -106,6 +184,7 @@ mod tests {
 
     fn pay() -> Paid<'static> {
         Paid {
+            cip: "100",
             operation_number: "9",
             amount: "150.00".parse().unwrap(),
             currency: Currency::Pen,
@@ -149,6 +228,66 @@ mod tests {
         assert!(not_settled(&pay(), false, at(23, 10), lag).is_none());
         assert!(not_settled(&pay(), false, at(23, 11), lag).is_some());
         assert!(not_settled(&pay(), true, at(29, 0), lag).is_none());
+    }
+
+    #[test]
+    fn a_line_settles_the_one_stand_in_payment_that_fits_it() {
+        let l = line("150.00", "4.50", "145.50", Currency::Pen);
+        let skew = DEFAULT_CLOCK_SKEW;
+        let stand = |minutes: i64, amount: &str| Paid {
+            operation_number: "~0123456789abc",
+            amount: amount.parse().unwrap(),
+            paid_at: at(20, 10) + TimeDelta::minutes(minutes),
+            ..pay()
+        };
+        assert_eq!(
+            stand_in_match(&l, [(stand(10, "150.00"), true)], skew),
+            StandInMatch::One(0),
+            "exactly at the skew still fits"
+        );
+        assert_eq!(
+            stand_in_match(&l, [(stand(-11, "150.00"), true)], skew),
+            StandInMatch::None
+        );
+        assert_eq!(
+            stand_in_match(&l, [(stand(0, "149.99"), true)], skew),
+            StandInMatch::None
+        );
+        assert_eq!(
+            stand_in_match(&l, [(stand(0, "150.00"), false)], skew),
+            StandInMatch::None,
+            "a stand-in that already adopted a number is not adopted again"
+        );
+        assert_eq!(
+            stand_in_match(&l, [(pay(), true)], skew),
+            StandInMatch::None,
+            "a real operation number is never replaced"
+        );
+        assert_eq!(
+            stand_in_match(
+                &l,
+                [
+                    (stand(1, "150.00"), true),
+                    (pay(), true),
+                    (stand(-3, "150.00"), true)
+                ],
+                skew
+            ),
+            StandInMatch::Ambiguous(vec![0, 2])
+        );
+        let b = ambiguous_line(&l, 2);
+        assert_eq!(b.kind, ExceptionKind::SettlementMismatch);
+        assert!(
+            b.detail.contains("fits 2 payments of CIP 100"),
+            "{}",
+            b.detail
+        );
+        assert!(is_stand_in(&stand_in(b"{}")) && !is_stand_in("1253"));
+        assert_eq!(
+            stand_in(b"{}").len(),
+            14,
+            "fits the gateway's 14 characters"
+        );
     }
 
     #[test]

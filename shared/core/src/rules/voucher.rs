@@ -55,7 +55,11 @@ pub fn mismatch<'v, 'o>(
     let read = &v.read;
     let mut why = Vec::new();
     if let (Some(cip), Some(want)) = (read.cip, order.cip) {
-        if !same_code(cip, want) {
+        let earlier = order.earlier_cips.iter().map(|c| c.as_str());
+        if !std::iter::once(want)
+            .chain(earlier)
+            .any(|c| same_code(cip, c))
+        {
             why.push(format!("CIP {cip} read, the order's is {want}"));
         }
     }
@@ -260,6 +264,7 @@ mod tests {
         Expected {
             order_id: "A-1",
             cip: Some("11546901"),
+            earlier_cips: &[],
             amount: Money::parse("150.00", Currency::Pen).unwrap(),
             expires_at: at(12),
         }

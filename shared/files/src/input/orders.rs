@@ -74,6 +74,7 @@ pub(crate) fn orders<'b>(
         out.facts.push(OrderFact {
             order_id: bump.alloc_str(order_id),
             cip: bump.alloc_str(cip),
+            earlier_cips: &[],
             amount,
             issued_at,
             expires_at,

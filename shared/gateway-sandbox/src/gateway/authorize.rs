@@ -15,7 +15,7 @@ use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
 use super::{
-    answer, bad_value, field, invalid, object, parse_contract_time, required, Field, OK_MESSAGE,
+    answer, bad_value, invalid, object, parse_contract_time, required, text_field, OK_MESSAGE,
 };
 use crate::{SandboxState, TokenRecord};
 
@@ -37,48 +37,14 @@ pub(crate) async fn authorize(State(state): State<SandboxState>, body: Bytes) ->
             }
         },
     };
-    let access_key = match field(&obj, "accessKey") {
-        Field::Text(s) => Some(s),
-        Field::Absent => {
-            errors.push(required("accessKey"));
-            None
-        }
-        Field::Wrong => {
-            errors.push(bad_value("accessKey"));
-            None
-        }
-    };
+    let access_key = text_field(&obj, "accessKey", true, &|_| true, &mut errors);
     let now = Utc::now();
     let tolerance = chrono::Duration::from_std(state.inner.config.date_request_tolerance)
         .unwrap_or(chrono::Duration::MAX);
-    let date_request = match field(&obj, "dateRequest") {
-        Field::Text(s) => match parse_contract_time(&s) {
-            Some(t) if (now - t).abs() <= tolerance => Some(s),
-            _ => {
-                errors.push(bad_value("dateRequest"));
-                None
-            }
-        },
-        Field::Absent => {
-            errors.push(required("dateRequest"));
-            None
-        }
-        Field::Wrong => {
-            errors.push(bad_value("dateRequest"));
-            None
-        }
-    };
-    let hash = match field(&obj, "hashString") {
-        Field::Text(s) if s.len() == 64 => Some(s),
-        Field::Absent => {
-            errors.push(required("hashString"));
-            None
-        }
-        _ => {
-            errors.push(bad_value("hashString"));
-            None
-        }
-    };
+    let in_tolerance =
+        |s: &str| parse_contract_time(s).is_some_and(|t| (now - t).abs() <= tolerance);
+    let date_request = text_field(&obj, "dateRequest", true, &in_tolerance, &mut errors);
+    let hash = text_field(&obj, "hashString", true, &|s| s.len() == 64, &mut errors);
     let (Some(id_service), Some(access_key), Some(date_request), Some(hash)) =
         (id_service, access_key, date_request, hash)
     else {

@@ -4,7 +4,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use cuadre_core::money::Currency;
 use cuadre_gateway::json::{decimal_number, scalar_text};
 use cuadre_gateway::CipStatus;
@@ -148,29 +148,18 @@ pub(crate) async fn extend_cip(
         Some(Field::Wrong) => return invalid(vec![bad_value("dateExpiry")]),
         Some(Field::Absent) | None => return invalid(vec![required("dateExpiry")]),
     };
-    let mut data = state.data();
-    let Some(rec) = cip
-        .parse::<u64>()
-        .ok()
-        .and_then(|n| data.cips.get_mut(&n))
-        .filter(|r| r.id_service == id_service)
-    else {
-        return not_found();
-    };
-    rec.refresh(now);
-    if !matches!(rec.status, CipStatus::Pending | CipStatus::Expired) {
-        return conflict(&rec.status);
-    }
-    // Extending revives an expired code.
-    rec.date_expiry = date_expiry;
-    rec.status = CipStatus::Pending;
-    let changed = Changed {
-        cip: rec.cip,
-        status: rec.status.as_gateway_text().to_string(),
-        date_expiry: cuadre_core::time::format_lima(date_expiry),
-    };
-    drop(data);
-    answer(StatusCode::OK, "100".into(), OK_MESSAGE, Some(changed))
+    change_cip(
+        &state,
+        &cip,
+        id_service,
+        now,
+        |status| matches!(status, CipStatus::Pending | CipStatus::Expired),
+        |rec| {
+            // Extending revives an expired code.
+            rec.date_expiry = date_expiry;
+            rec.status = CipStatus::Pending;
+        },
+    )
 }
 
 pub(crate) async fn delete_cip(
@@ -182,7 +171,26 @@ pub(crate) async fn delete_cip(
         Ok(id) => id,
         Err(r) => return r.into_response(),
     };
-    let now = Utc::now();
+    change_cip(
+        &state,
+        &cip,
+        id_service,
+        Utc::now(),
+        |status| *status == CipStatus::Pending,
+        |rec| rec.status = CipStatus::Deleted,
+    )
+}
+
+/// The caller's CIP `cip`, brought up to date at `now`: if its status is `allowed`, `apply`
+/// changes it and the answer says how it stands; else 404 or 409.
+fn change_cip(
+    state: &SandboxState,
+    cip: &str,
+    id_service: u32,
+    now: DateTime<Utc>,
+    allowed: fn(&CipStatus) -> bool,
+    apply: impl FnOnce(&mut CipRecord),
+) -> Response {
     let mut data = state.data();
     let Some(rec) = cip
         .parse::<u64>()
@@ -193,10 +201,10 @@ pub(crate) async fn delete_cip(
         return not_found();
     };
     rec.refresh(now);
-    if rec.status != CipStatus::Pending {
+    if !allowed(&rec.status) {
         return conflict(&rec.status);
     }
-    rec.status = CipStatus::Deleted;
+    apply(rec);
     let changed = Changed {
         cip: rec.cip,
         status: rec.status.as_gateway_text().to_string(),

@@ -13,7 +13,7 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 
 use super::{
-    answer, bad_value, caller, field, invalid, object, parse_contract_time, required, Field,
+    answer, bad_value, caller, invalid, object, parse_contract_time, required, text_field,
     JsonObject, OK_MESSAGE,
 };
 use crate::{CipRecord, SandboxState};
@@ -55,23 +55,7 @@ fn validate_create(obj: &JsonObject, now: DateTime<Utc>) -> Result<ValidCip, Vec
 
     // A text field: required or not, with a rule on its value.
     let mut text = |name: &str, is_required: bool, rule: &dyn Fn(&str) -> bool| -> Option<String> {
-        match field(obj, name) {
-            Field::Absent => {
-                if is_required {
-                    errors.push(required(name));
-                }
-                None
-            }
-            Field::Wrong => {
-                errors.push(bad_value(name));
-                None
-            }
-            Field::Text(s) if rule(&s) => Some(s),
-            Field::Text(_) => {
-                errors.push(bad_value(name));
-                None
-            }
-        }
+        text_field(obj, name, is_required, rule, &mut errors)
     };
     let max = |n: usize| move |s: &str| s.chars().count() <= n;
 

@@ -125,6 +125,29 @@ fn field(obj: &JsonObject, name: &str) -> Field {
     }
 }
 
+/// A text field, required or not, whose value must pass `rule`; a refusal is noted in `errors`.
+fn text_field(
+    obj: &JsonObject,
+    name: &str,
+    is_required: bool,
+    rule: &dyn Fn(&str) -> bool,
+    errors: &mut Vec<FieldError>,
+) -> Option<String> {
+    match field(obj, name) {
+        Field::Absent => {
+            if is_required {
+                errors.push(required(name));
+            }
+            None
+        }
+        Field::Text(s) if rule(&s) => Some(s),
+        Field::Text(_) | Field::Wrong => {
+            errors.push(bad_value(name));
+            None
+        }
+    }
+}
+
 /// Why a CIP call was refused before its body was read.
 enum Refusal {
     /// Missing, unknown or expired token.
