@@ -50,9 +50,10 @@ pub enum StandInMatch {
     Ambiguous(Vec<usize>),
 }
 
-/// The stand-in payment a line of the same CIP settles, among `candidates` (the CIP's payments;
-/// the ones that are not stand-ins, or already adopted a number, are skipped by the caller passing
-/// `adoptable = false`): same currency, amount equal to the gross, payment times within `skew`.
+/// The stand-in payment a line of the same CIP settles, among `candidates` (the CIP's payments,
+/// each with whether it may still adopt a number: `false` once it has one). Payments that are not
+/// stand-ins are skipped here. A fit has the line's currency, the gross as its amount, and a
+/// payment time within `skew` of the line's.
 pub fn stand_in_match<'p>(
     line: &SettlementFact<'_>,
     candidates: impl IntoIterator<Item = (Paid<'p>, bool)>,
