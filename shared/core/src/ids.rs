@@ -1,9 +1,5 @@
 //! Identifiers with the gateway's limits, parsed once so a bad value cannot travel.
 
-use std::fmt;
-
-use serde::{Deserialize, Serialize};
-
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum IdError {
     #[error("{field} is empty")]
@@ -34,10 +30,15 @@ fn check_key_safe(field: &'static str, value: &str) -> Result<(), IdError> {
     }
 }
 
+/// A newtype over its text, checked by its own `parse`: `as_str`, `Display`, `FromStr`, and serde
+/// through `String`. Its parse error is [`IdError`] unless named (`string_id!(Name, Error)`).
 macro_rules! string_id {
     ($(#[$doc:meta])* $name:ident) => {
+        $crate::ids::string_id!($(#[$doc])* $name, $crate::ids::IdError);
+    };
+    ($(#[$doc:meta])* $name:ident, $err:ty) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
         #[serde(try_from = "String", into = "String")]
         pub struct $name(String);
 
@@ -47,8 +48,8 @@ macro_rules! string_id {
             }
         }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(&self.0)
             }
         }
@@ -60,20 +61,21 @@ macro_rules! string_id {
         }
 
         impl TryFrom<String> for $name {
-            type Error = IdError;
-            fn try_from(v: String) -> Result<Self, IdError> {
+            type Error = $err;
+            fn try_from(v: String) -> Result<Self, $err> {
                 $name::parse(&v)
             }
         }
 
         impl std::str::FromStr for $name {
-            type Err = IdError;
-            fn from_str(s: &str) -> Result<Self, IdError> {
+            type Err = $err;
+            fn from_str(s: &str) -> Result<Self, $err> {
                 $name::parse(s)
             }
         }
     };
 }
+pub(crate) use string_id;
 
 string_id!(
     /// A PagoEfectivo payment code: 1–14 digits, kept as text (the gateway sends it as a number or a string).

@@ -1,8 +1,6 @@
 //! Peruvian tax and identity numbers.
 
-use std::fmt;
-
-use serde::{Deserialize, Serialize};
+use crate::ids::string_id;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DocumentError {
@@ -16,36 +14,11 @@ pub enum DocumentError {
     DniFormat,
 }
 
-/// What a document number is besides its rule: its text, and serde through `String` by `parse`.
-macro_rules! document_number {
-    ($name:ident) => {
-        impl $name {
-            pub fn as_str(&self) -> &str {
-                &self.0
-            }
-        }
-
-        impl TryFrom<String> for $name {
-            type Error = DocumentError;
-            fn try_from(v: String) -> Result<Self, DocumentError> {
-                $name::parse(&v)
-            }
-        }
-
-        impl From<$name> for String {
-            fn from(v: $name) -> String {
-                v.0
-            }
-        }
-    };
-}
-
-/// SUNAT's taxpayer number: 11 digits, a known prefix and a mod-11 check digit.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct Ruc(String);
-
-document_number!(Ruc);
+string_id!(
+    /// SUNAT's taxpayer number: 11 digits, a known prefix and a mod-11 check digit.
+    Ruc,
+    DocumentError
+);
 
 const RUC_WEIGHTS: [u32; 10] = [5, 4, 3, 2, 7, 6, 5, 4, 3, 2];
 
@@ -78,18 +51,11 @@ impl Ruc {
     }
 }
 
-impl fmt::Display for Ruc {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-/// The national identity document number: 8 digits.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct Dni(String);
-
-document_number!(Dni);
+string_id!(
+    /// The national identity document number: 8 digits.
+    Dni,
+    DocumentError
+);
 
 impl Dni {
     pub fn parse(value: &str) -> Result<Self, DocumentError> {
