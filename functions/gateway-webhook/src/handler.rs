@@ -395,18 +395,11 @@ async fn follow_up(
     // twice. Any other payment is weighed against all of its order's, of every code the order has
     // had (read strongly consistent: of two racing payments, the later reader sees both).
     let order_payments = match &order {
-        Some(order) if !moved => {
-            let mut all = Vec::new();
-            for cip in order.cips() {
-                all.extend(
-                    app.store
-                        .payments_for_cip_consistent(t, cip)
-                        .await
-                        .map_err(store_problem)?,
-                );
-            }
-            all
-        }
+        Some(order) if !moved => app
+            .store
+            .payments_for_order_consistent(order)
+            .await
+            .map_err(store_problem)?,
         _ => vec![payment.clone()],
     };
     let decision = arrival::decide(&PaymentFacts {

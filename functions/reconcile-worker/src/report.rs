@@ -89,15 +89,15 @@ pub fn rows(input: &ReportInput<'_>) -> Vec<OrderRow> {
             let order = input.orders[o.index];
             let currency = order.amount.currency();
             // Every code the order has had: its current one and the earlier ones.
-            let codes =
-                || std::iter::once(o.cip).chain(order.earlier_cips.iter().map(|c| c.as_str()));
-            let mut paid: Vec<&Payment> = codes()
+            let codes = order.cips().map(|c| c.as_str());
+            let mut paid: Vec<&Payment> = codes
+                .clone()
                 .flat_map(|c| payments.get(c).into_iter().flatten().copied())
                 .collect();
             paid.sort_by(|a, b| {
                 (a.paid_at, &a.operation_number).cmp(&(b.paid_at, &b.operation_number))
             });
-            let mut settled: Vec<&SettlementLine> = codes()
+            let mut settled: Vec<&SettlementLine> = codes
                 .flat_map(|c| lines.get(c).into_iter().flatten().copied())
                 .collect();
             settled.sort_by(|a, b| {

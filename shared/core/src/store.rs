@@ -179,6 +179,21 @@ pub trait PaymentOutbox: Send + Sync {
         tenant_id: &TenantId,
         cip: &Cip,
     ) -> Result<Vec<Payment>, StoreError>;
+    /// Every payment of the order's codes (current and earlier), each CIP read strongly
+    /// consistent as [`Self::payments_for_cip_consistent`].
+    async fn payments_for_order_consistent(
+        &self,
+        order: &Order,
+    ) -> Result<Vec<Payment>, StoreError> {
+        let mut all = Vec::new();
+        for cip in order.cips() {
+            all.extend(
+                self.payments_for_cip_consistent(&order.tenant_id, cip)
+                    .await?,
+            );
+        }
+        Ok(all)
+    }
     /// Payments of the tenant whose events are still pending, oldest first (for a sweeper).
     async fn payments_with_pending_events(
         &self,

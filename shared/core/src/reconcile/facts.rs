@@ -46,6 +46,11 @@ pub struct OrderFact<'a> {
 }
 
 impl<'a> OrderFact<'a> {
+    /// Every code of the order: the current one first, then the earlier ones.
+    pub fn cips(&self) -> impl Iterator<Item = &'a str> + Clone {
+        std::iter::once(self.cip).chain(self.earlier_cips.iter().map(|c| c.as_str()))
+    }
+
     /// From a stored order; `None` while the gateway has not issued its code (nothing to reconcile).
     pub fn from_order(order: &'a Order) -> Option<Self> {
         Some(OrderFact {

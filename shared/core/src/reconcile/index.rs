@@ -76,8 +76,7 @@ impl<'a> CipIndex<'a> {
     pub(crate) fn build(orders: &[OrderFact<'a>]) -> Result<Self, FactsError> {
         let mut index = CipIndex::with_capacity(orders.len());
         for (i, o) in orders.iter().enumerate() {
-            let earlier = o.earlier_cips.iter().map(|c| c.as_str());
-            for cip in std::iter::once(o.cip).chain(earlier) {
+            for cip in o.cips() {
                 match index.insert(cip, i as u32) {
                     Some(prev) if prev != i as u32 => {
                         return Err(FactsError::DuplicateCip {
