@@ -249,14 +249,21 @@ impl Local {
         Some(url)
     }
 
-    /// The gateway's settlement file arrives: `csv` put at `settlements/{tenant}/{name}` in the
-    /// reports bucket, where the reconcile worker imports it. Returns its `s3://` address.
+    /// The gateway's settlement file arrives: the canonical CSV (its header, then `lines`) put at
+    /// `settlements/{tenant}/{name}` in the reports bucket, where the reconcile worker imports it.
+    /// Returns its `s3://` address.
     pub async fn put_settlement_file(
         &self,
         tenant_id: &str,
         name: &str,
-        csv: String,
+        lines: &[String],
     ) -> Result<String, String> {
+        let mut csv = cuadre_files::SETTLEMENT_COLUMNS.join(",");
+        for line in lines {
+            csv.push('\n');
+            csv.push_str(line);
+        }
+        csv.push('\n');
         let env = &self.aws.env;
         let bucket = env
             .vars

@@ -27,7 +27,7 @@ pub mod text;
 pub use cuadre_core::reconcile::SettlementLine;
 pub use error::FilesError;
 pub use generate::{generate, GeneratedCounts, Scenario};
-pub use input::parse_settlements;
+pub use input::{parse_settlements, SETTLEMENT_COLUMNS};
 pub use offline::{
     parse_duration, parse_threshold, run_offline, InputCounts, OfflineOptions, RunReport, Timings,
 };

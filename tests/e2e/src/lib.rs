@@ -391,7 +391,6 @@ impl World {
             .to_string()
     }
 
-    /// Waits until voucher-ocr has read `voucher_id` and the order shows it.
     /// Sets the sandbox's faults (`POST /sandbox/faults`: `failNextCreates`, `delayNextCreates` +
     /// `delayMs`, `rejectNextAuthorizations`).
     pub async fn sandbox_faults(&self, faults: Value) {
@@ -427,15 +426,8 @@ impl World {
     /// `lines` without the header) and the operator runs reconciliation for this tenant now, as the
     /// schedule would.
     pub async fn settle(&self, name: &str, lines: &[String]) {
-        let mut csv = String::from(
-            "settlement_id,cip,operation_number,gross_amount,fee_amount,net_amount,currency,paid_at,settled_at\n",
-        );
-        for line in lines {
-            csv.push_str(line);
-            csv.push('\n');
-        }
         let tenant = self.tenant_id.as_str();
-        let put = self.local.put_settlement_file(tenant, name, csv).await;
+        let put = self.local.put_settlement_file(tenant, name, lines).await;
         put.unwrap_or_else(|e| panic!("the settlement file: {e}"));
         let run = self
             .local
@@ -444,6 +436,7 @@ impl World {
         run.unwrap_or_else(|e| panic!("{e}"));
     }
 
+    /// Waits until voucher-ocr has read `voucher_id` and the order shows it.
     pub async fn wait_for_voucher(&self, order_id: &str, voucher_id: &str) -> Value {
         let order = self
             .wait_for_order(

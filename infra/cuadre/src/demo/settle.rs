@@ -1,7 +1,6 @@
 //! The closing chapters: the settlement file arrives, reconciliation runs, the merchant reads
 //! it all back.
 
-use std::fmt::Write as _;
 use std::time::Duration;
 
 use chrono::Utc;
@@ -14,10 +13,7 @@ use super::{OpenException, Story, PLAN};
 /// bucket under `settlements/{tenant}/` (where the bank-file drop puts it in AWS).
 pub(super) async fn settlement_arrives(s: &mut Story) -> Result<String, String> {
     let tenant = tenant(s)?;
-    let mut csv = String::from(
-        "settlement_id,cip,operation_number,gross_amount,fee_amount,net_amount,currency,paid_at,settled_at\n",
-    );
-    let mut lines = 0;
+    let mut lines = Vec::new();
     for index in [ON_TIME, LOST_NOTICE] {
         let body = read_order(s, index).await?;
         let cip = cip_of(s, index)?;
@@ -41,19 +37,17 @@ pub(super) async fn settlement_arrives(s: &mut Story) -> Result<String, String> 
         let fee =
             (gross * rust_decimal::Decimal::new(35, 3) + rust_decimal::Decimal::ONE).round_dp(2);
         let settled_at = cuadre_core::time::format_lima(Utc::now());
-        let _ = writeln!(
-            csv,
+        lines.push(format!(
             "LIQ-DEMO-1,{cip},{operation},{gross},{fee},{},PEN,{paid_at},{settled_at}",
             gross - fee
-        );
-        lines += 1;
+        ));
     }
     let name = format!(
         "liquidacion-{}.csv",
         cuadre_core::time::lima_date(Utc::now())
     );
-    let address = s.local.put_settlement_file(&tenant, &name, csv).await?;
-    Ok(format!("{lines} lines in {address}"))
+    let address = s.local.put_settlement_file(&tenant, &name, &lines).await?;
+    Ok(format!("{} lines in {address}", lines.len()))
 }
 
 /// The operator runs reconciliation as of one hour after the codes' expiry: the scheduled

@@ -26,7 +26,7 @@ pub(crate) use chunks::{line_at, Chunk};
 pub(crate) use csv_file::Layout;
 pub(crate) use orders::{orders, orders_layout, Orders};
 pub(crate) use payments::{payments, Payments};
-pub use settlements::parse_settlements;
+pub use settlements::{parse_settlements, SETTLEMENT_COLUMNS};
 pub(crate) use settlements::{settlements, settlements_layout};
 pub(crate) use vouchers::vouchers;
 

@@ -19,7 +19,8 @@ use crate::text;
 
 const BUFFER: usize = 1 << 20;
 
-pub(crate) const SETTLEMENT_COLUMNS: [&str; 9] = [
+/// The canonical settlement file's columns, in the order its header names them.
+pub const SETTLEMENT_COLUMNS: [&str; 9] = [
     "settlement_id",
     "cip",
     "operation_number",
