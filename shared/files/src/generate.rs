@@ -55,8 +55,6 @@ struct Writers {
     payments: BufWriter<File>,
     settlements: BufWriter<File>,
     vouchers: BufWriter<File>,
-    /// The number of the next voucher written.
-    next_voucher: u64,
 }
 
 /// The last voucher written, to reuse for a duplicate.
@@ -86,7 +84,6 @@ pub fn generate(dir: &Path, orders: usize, seed: u64) -> Result<Scenario, FilesE
         payments: create(&scenario_paths[1])?,
         settlements: create(&scenario_paths[2])?,
         vouchers: create(&scenario_paths[3])?,
-        next_voucher: 1,
     };
     let as_of = cuadre_core::time::parse("2026-11-30T12:00:00-05:00")
         .map_err(|e| FilesError::Option(e.to_string()))?;
@@ -456,9 +453,9 @@ fn write_voucher(
     sha: Option<&str>,
     tampering: Option<&str>,
 ) -> std::io::Result<()> {
-    let id = w.next_voucher;
-    w.next_voucher += 1;
+    // Vouchers are numbered from 1 in the order they are written.
     counts.vouchers += 1;
+    let id = counts.vouchers;
     let sha = sha.map_or_else(|| random_sha(rng), str::to_string);
     let signals =
         tampering.map_or_else(String::new, |t| format!(r#","tampering_signals":["{t}"]"#));
