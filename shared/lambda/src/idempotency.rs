@@ -131,7 +131,7 @@ pub fn scope(resource: &str, id: &str) -> String {
 
 /// The request's `Idempotency-Key`, trimmed: `None` without one, a 400 unless it is 1–255
 /// visible characters without `#`.
-pub fn key(headers: &HeaderMap) -> Result<Option<String>, Problem> {
+fn key(headers: &HeaderMap) -> Result<Option<String>, Problem> {
     let Some(value) = headers.get(HEADER) else {
         return Ok(None);
     };
@@ -145,13 +145,13 @@ pub fn key(headers: &HeaderMap) -> Result<Option<String>, Problem> {
 }
 
 /// Another request with this key is still running.
-pub fn in_progress() -> Problem {
+fn in_progress() -> Problem {
     Problem::conflict("a request with this Idempotency-Key is still being processed; retry shortly")
         .retryable()
 }
 
 /// The key was used with another body.
-pub fn reused() -> Problem {
+fn reused() -> Problem {
     Problem::new(
         StatusCode::UNPROCESSABLE_ENTITY,
         "idempotency-key-reused",
