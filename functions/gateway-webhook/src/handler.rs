@@ -2,6 +2,7 @@
 //! queue the merchant events, answer.
 
 use chrono::{DateTime, Utc};
+use cuadre_core::events::outbox::EventRecord;
 use cuadre_core::events::MerchantEvent;
 use cuadre_core::records::sha256_hex;
 use cuadre_core::store::{Created, PaymentEvents, StoreError};
@@ -145,7 +146,7 @@ async fn receive(app: &App, req: Request) -> Result<Response<Body>, Problem> {
     let status = match created {
         Created::New(payment) => {
             METRICS.payment_recorded(&payment);
-            follow_up(app, &tenant, &payment, order, false).await?;
+            follow_up(app, &tenant, &payment, order).await?;
             tracing::info!(
                 tenant_id = %tenant.tenant_id,
                 cip = %payment.cip,
@@ -321,7 +322,7 @@ async fn finish_pending(
                     operation_number = %payment.operation_number,
                     "taking over the unsent events of a recorded payment"
                 );
-                return follow_up(app, tenant, payment, None, true).await;
+                return follow_up(app, tenant, payment, None).await;
             }
         } else if now >= give_up {
             return Err(Problem::unavailable(
@@ -367,16 +368,15 @@ async fn claim_events(
         .map_err(store_problem)
 }
 
-/// Everything after the payment is recorded: the order becomes PAID, exceptions are raised, the
-/// events are queued and the outbox marker cleared. Safe to run again for the same payment
-/// (`resend`: a holder that crashed may have raised exceptions whose events it never sent).
-/// `known_order` is the payment's order as just read, if the caller has it (else it is read).
+/// Everything after the payment is recorded: the order becomes PAID (with its `order.paid` in the
+/// same transaction), exceptions are raised (each with its `exception.opened`), the events are
+/// queued (a fast path: they are in the outbox) and the follow-up marker cleared. Safe to run again
+/// for the same payment. `known_order` is the payment's order as just read, if the caller has it.
 async fn follow_up(
     app: &App,
     tenant: &Tenant,
     payment: &Payment,
     known_order: Option<Order>,
-    resend: bool,
 ) -> Result<(), Problem> {
     let t = &tenant.tenant_id;
     let order = match (&payment.order_id, known_order) {
@@ -384,9 +384,13 @@ async fn follow_up(
         (Some(id), _) => app.store.get_order(t, id).await.map_err(store_problem)?,
         (None, _) => None,
     };
+    let mut events = Vec::new();
     let (order, moved) = match order {
         Some(current) => {
             let (order, moved) = settle_order(app, current, payment).await?;
+            if moved {
+                events.push(MerchantEvent::order_paid(&order, payment));
+            }
             (Some(order), moved)
         }
         None => (None, false),
@@ -410,49 +414,41 @@ async fn follow_up(
     });
 
     let now = app.now();
-    let mut events = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for raised in decision.exceptions {
         if !seen.insert(raised.key.id()) {
             continue;
         }
         let record = ExceptionRecord::open(t.clone(), raised.key, raised.detail, now);
-        match app
+        if let Created::New(record) = app
             .store
             .raise_exception(&record)
             .await
             .map_err(store_problem)?
         {
-            Created::New(record) => {
-                METRICS.exception_opened(&record);
-                tracing::info!(tenant_id = %t, exception_id = %record.exception_id, "exception raised");
-                events.push(MerchantEvent::exception_opened(&record));
-            }
-            Created::AlreadyExisted(record) if resend => {
-                events.push(MerchantEvent::exception_opened(&record))
-            }
-            Created::AlreadyExisted(_) => {}
+            METRICS.exception_opened(&record);
+            tracing::info!(tenant_id = %t, exception_id = %record.exception_id, "exception raised");
+            events.push(MerchantEvent::exception_opened(&record));
         }
     }
-    if let (true, Some(order)) = (decision.first_payment, &order) {
-        events.insert(0, MerchantEvent::order_paid(order, payment));
-    }
 
-    if !events.is_empty() {
-        app.events.send(&events).await.map_err(|e| {
-            tracing::error!(error = %e, "could not queue the merchant events; they stay pending");
-            Problem::unavailable("the payment is recorded but its follow-up could not be queued; send the notification again")
-        })?;
-    }
+    cuadre_lambda::announce::announce(app.events.as_ref(), &events).await;
     if let Err(e) = app
         .store
         .mark_payment_events_sent(t, &payment.cip, &payment.operation_number)
         .await
     {
-        // The events are on the queue; at worst they are sent again under the same ids.
-        tracing::warn!(error = %e, "could not clear the payment's outbox marker");
+        // Everything is written; at worst a repeated notification runs the follow-up again.
+        tracing::warn!(error = %e, "could not clear the payment's follow-up marker");
     }
     Ok(())
+}
+
+/// The `order.paid` a move to PAID owes (none when the write only adopts a code).
+fn owed_paid(app: &App, paid: &Order, pays: bool, payment: &Payment) -> Vec<EventRecord> {
+    pays.then(|| EventRecord::new(MerchantEvent::order_paid(paid, payment), app.now()))
+        .into_iter()
+        .collect()
 }
 
 /// Moves the order to PAID (and records the CIP on an order that adopts it: as its code, or one of
@@ -481,10 +477,18 @@ async fn settle_order(
             if pay {
                 next.status = OrderStatus::Paid;
             }
-            app.store.replace_order(&current, &next).await
-        } else {
+            let owed = owed_paid(app, &next, pay, payment);
             app.store
-                .transition_order(&current, OrderStatus::Paid)
+                .replace_order_announcing(&current, &next, &owed)
+                .await
+        } else {
+            let paid = Order {
+                status: OrderStatus::Paid,
+                ..current.clone()
+            };
+            let owed = owed_paid(app, &paid, true, payment);
+            app.store
+                .transition_order_announcing(&current, OrderStatus::Paid, &owed)
                 .await
         };
         match result {
@@ -506,28 +510,6 @@ async fn settle_order(
     Err(Problem::unavailable(
         "the order is being changed by others; send the notification again",
     ))
-}
-
-/// Sends the events of a tenant's payments left pending by a request that died (for a sweeper).
-/// Returns how many payments were finished; ones another request holds are left alone.
-pub async fn resend_pending_events(
-    app: &App,
-    tenant: &Tenant,
-    limit: i32,
-) -> Result<usize, Problem> {
-    let pending = app
-        .store
-        .payments_with_pending_events(&tenant.tenant_id, limit)
-        .await
-        .map_err(store_problem)?;
-    let mut done = 0;
-    for payment in pending {
-        if claim_events(app, tenant, &payment, app.now()).await? {
-            follow_up(app, tenant, &payment, None, true).await?;
-            done += 1;
-        }
-    }
-    Ok(done)
 }
 
 fn store_problem(e: StoreError) -> Problem {

@@ -14,5 +14,5 @@ pub mod ports;
 mod start;
 
 pub use app::{App, Settings};
-pub use handler::{handle, resend_pending_events, ROUTES};
+pub use handler::{handle, ROUTES};
 pub use ports::{Archive, ArchivedNotification, SinkError, Store};

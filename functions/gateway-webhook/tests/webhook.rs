@@ -8,11 +8,12 @@ use std::time::Instant;
 
 use base64::Engine as _;
 use chrono::{Duration, Utc};
-use cuadre_core::events::{EventType, MerchantEvent};
-use cuadre_core::store::{ExceptionStore, OrderStore, PaymentOutbox, PaymentStore, ReconcileStore};
+use cuadre_core::events::outbox::EventStore;
+use cuadre_core::events::MerchantEvent;
+use cuadre_core::store::{ExceptionStore, OrderStore, PaymentStore, ReconcileStore};
 use cuadre_core::{Cip, OrderStatus};
 use delivery::event_types;
-use gateway_webhook::{resend_pending_events, Settings};
+use gateway_webhook::Settings;
 use lambda_http::http::StatusCode;
 use serde_json::{json, Value};
 use support::{paid_body, sign, Harness, Options, SECRET_KEY};
@@ -509,99 +510,59 @@ async fn other_event_types_are_archived_and_acknowledged() {
 }
 
 #[tokio::test]
-async fn events_lost_to_a_crash_are_sent_by_the_next_delivery() {
+async fn events_the_queue_refuses_wait_in_the_outbox_and_the_payment_is_answered() {
     let h = Harness::with(Options {
-        settings: Settings {
-            events_lease: Duration::milliseconds(300),
-            ..Settings::default()
-        },
         queue_failures: 1,
         ..Options::default()
     })
     .await;
     h.pending_order("A-1", "11546901", "20.00").await;
-    // The queue fails after the payment is recorded (as a crash there would): 503, the gateway retries.
-    let (status, problem) = h.deliver(SPEC_BODY).await;
-    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{problem}");
-    assert_eq!(problem["retryable"], true);
-    assert_eq!(h.payments("11546901").await, 1);
-    let pending = h
-        .store
-        .payments_with_pending_events(&h.tenant.tenant_id, 10)
-        .await
-        .unwrap();
-    assert_eq!(pending.len(), 1);
-    assert!(h.sent().is_empty());
-
-    // The retry finds the payment recorded and its events unsent: it waits out the lease, sends them.
+    // The queue fails after everything is written: the events are in the outbox, written with
+    // the order's move and the exception, so the gateway is answered 200 and nothing is lost.
     let (status, body) = h.deliver(SPEC_BODY).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(body["status"], "already_recorded");
-    let events = h.sent();
+    assert_eq!(body["status"], "recorded");
+    assert!(h.sent().is_empty());
+    assert_eq!(h.get_order("A-1").await.status, OrderStatus::Paid);
+    let due = h
+        .store
+        .due_events(&h.tenant.tenant_id, chrono::Utc::now(), 10)
+        .await
+        .unwrap();
+    let due_events: Vec<_> = due.iter().map(|r| r.event.clone()).collect();
     assert_eq!(
-        event_types(&events),
+        event_types(&due_events),
         ["exception.opened:AMOUNT_MISMATCH", "order.paid"]
     );
-    assert!(h
-        .store
-        .payments_with_pending_events(&h.tenant.tenant_id, 10)
-        .await
-        .unwrap()
-        .is_empty());
-    // Once sent, a repeat sends nothing.
-    assert_eq!(h.deliver(SPEC_BODY).await.0, StatusCode::OK);
-    assert_eq!(h.sent().len(), 2);
-}
-
-#[tokio::test]
-async fn a_sweeper_sends_events_no_retry_came_for() {
-    let h = Harness::with(Options {
-        settings: Settings {
-            events_lease: Duration::milliseconds(100),
-            ..Settings::default()
-        },
-        queue_failures: 1,
-        ..Options::default()
-    })
-    .await;
-    h.pending_order("A-1", "11546901", "22.05").await;
+    assert!(due
+        .iter()
+        .all(|r| r.status == cuadre_core::events::outbox::DeliveryStatus::Pending));
+    // A repeat finds the payment recorded and its follow-up done: it writes and sends nothing.
+    let (status, body) = h.deliver(SPEC_BODY).await;
     assert_eq!(
-        h.deliver(SPEC_BODY).await.0,
-        StatusCode::SERVICE_UNAVAILABLE
+        (status, body["status"].as_str()),
+        (StatusCode::OK, Some("already_recorded"))
     );
-    tokio::time::sleep(std::time::Duration::from_millis(150)).await;
-    assert_eq!(
-        resend_pending_events(&h.app, &h.tenant, 25).await.unwrap(),
-        1
-    );
-    assert_eq!(
-        resend_pending_events(&h.app, &h.tenant, 25).await.unwrap(),
-        0
-    );
-    let events = h.sent();
-    assert_eq!(events.len(), 1);
-    assert_eq!(events[0].event_type, EventType::OrderPaid);
+    assert!(h.sent().is_empty());
     assert_eq!(
         h.store
-            .payment_events(
-                &h.tenant.tenant_id,
-                &cip("11546901"),
-                &"1253".parse().unwrap()
-            )
+            .due_events(&h.tenant.tenant_id, chrono::Utc::now(), 10)
             .await
-            .unwrap(),
-        Some(cuadre_core::store::PaymentEvents::Sent)
+            .unwrap()
+            .len(),
+        2
     );
 }
 
 #[tokio::test]
-async fn a_clean_payment_costs_three_write_units() {
+async fn a_clean_payment_costs_six_write_units() {
     let h = Harness::new().await;
     h.pending_order("A-1", "11546901", "22.05").await;
     let before = h.store.meter().units();
     assert_eq!(h.deliver(SPEC_BODY).await.0, StatusCode::OK);
-    // payment + outbox marker (1 put), order → PAID (1), marker cleared (1).
-    assert_eq!(h.store.meter().units() - before, 3);
+    // payment + follow-up marker (1 put); order → PAID with its order.paid in the outbox, one
+    // transaction of two 1 KB items (2 × 2); marker cleared (1).
+    assert_eq!(h.store.meter().units() - before, 6);
     let before = h.store.meter().units();
     assert_eq!(h.deliver(SPEC_BODY).await.0, StatusCode::OK);
     // A repeat: the refused conditional put only.

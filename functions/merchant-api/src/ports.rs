@@ -4,6 +4,7 @@
 //! [`ReportFiles`]; rotated notification secrets go to a [`SecretStore`]. The adapters are in
 //! [`crate::adapters`].
 
+pub use cuadre_core::events::outbox::EventStore;
 pub use cuadre_core::events::MerchantEventSink;
 pub use cuadre_core::store::{
     ApiKeyStore, ExceptionListing, ExceptionStore, IdempotencyStore, ObjectLinks, ObjectListing,
@@ -20,6 +21,7 @@ cuadre_core::port_union!(
         + ExceptionListing
         + RefundStore
         + IdempotencyStore
+        + EventStore
 );
 
 cuadre_core::port_union!(

@@ -298,9 +298,13 @@ async fn acknowledge_then_resolve_keeps_who_when_and_notes_and_queues_the_event(
         "a resolved exception cannot be acknowledged"
     );
 
-    let events = take_events(&h, 1).await;
-    assert_eq!(events.len(), 1, "{events:?}");
-    let event = &events[0];
+    // Each change is announced: the acknowledgement, then the resolution (the outbox has both).
+    let mut events = take_events(&h, 2).await;
+    assert_eq!(events.len(), 2, "{events:?}");
+    events.sort_by_key(|e| e["type"].as_str().unwrap().to_string());
+    assert_eq!(events[0]["type"], "exception.acknowledged");
+    assert_eq!(events[0]["data"]["status"], "ACKNOWLEDGED");
+    let event = &events[1];
     assert_eq!(event["type"], "exception.resolved");
     assert!(event["event_id"].as_str().unwrap().starts_with("evt_"));
     assert_eq!(event["data"]["exception_id"], record.exception_id.as_str());

@@ -7,7 +7,11 @@ use async_trait::async_trait;
 use aws_sdk_sesv2::error::ProvideErrorMetadata;
 use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message};
 
-use crate::ports::{EventPoster, MailError, Mailer, OutgoingEmail, PostError, Visibility};
+use cuadre_core::events::outbox::RESPONSE_EXCERPT_BYTES;
+
+use crate::ports::{
+    EventPoster, MailError, Mailer, OutgoingEmail, PostAnswer, PostError, Visibility,
+};
 
 /// How long a merchant endpoint has to answer.
 pub const POST_TIMEOUT: Duration = Duration::from_secs(10);
@@ -40,7 +44,7 @@ impl EventPoster for HttpPoster {
         url: &str,
         headers: &[(&'static str, String)],
         body: Vec<u8>,
-    ) -> Result<u16, PostError> {
+    ) -> Result<PostAnswer, PostError> {
         let mut request = self.client.post(url).body(body);
         for (name, value) in headers {
             request = request.header(*name, value);
@@ -58,7 +62,18 @@ impl EventPoster for HttpPoster {
             };
             PostError(format!("POST {kind}"))
         })?;
-        Ok(response.status().as_u16())
+        let status = response.status().as_u16();
+        // Only the start of the answer is kept; a body that breaks off midway is kept as read.
+        let mut body = Vec::new();
+        let mut response = response;
+        while body.len() < RESPONSE_EXCERPT_BYTES {
+            match response.chunk().await {
+                Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+                Ok(None) | Err(_) => break,
+            }
+        }
+        body.truncate(RESPONSE_EXCERPT_BYTES);
+        Ok(PostAnswer { status, body })
     }
 }
 

@@ -2,8 +2,10 @@
 
 use std::sync::Arc;
 
+use chrono::TimeDelta;
 use chrono::{DateTime, Utc};
-use cuadre_core::store::{OnceStore, OrderStore, TenantStore};
+use cuadre_core::events::outbox::{EventStore, RetryPolicy};
+use cuadre_core::store::{OnceStore, OrderStore, ReconcileStore, TenantStore};
 use cuadre_lambda::config::{optional, parsed_or, ConfigError, Env};
 use cuadre_lambda::secrets::SecretCache;
 
@@ -12,7 +14,7 @@ use crate::retry::RetrySchedule;
 
 cuadre_core::port_union!(
     /// What the handler reads and writes in the table.
-    pub trait Store: TenantStore + OrderStore + OnceStore
+    pub trait Store: TenantStore + OrderStore + OnceStore + EventStore + ReconcileStore
 );
 
 pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
@@ -21,6 +23,13 @@ pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 pub struct Settings {
     /// Sender of buyer e-mails (`BUYER_EMAIL_FROM`); `None` turns buyer e-mails off for the stage.
     pub email_from: Option<String>,
+    /// When a refused post is tried again, and for how long (72 h).
+    pub delivery: RetryPolicy,
+    /// How long a deliverer holds an event while it posts it (longer than the post's timeout).
+    pub delivery_lease: TimeDelta,
+    /// Due events one sweep delivers per tenant.
+    pub sweep_limit: i32,
+    /// Delays of a message's retry (a buyer e-mail that failed, the store not answering).
     pub retry: RetrySchedule,
     /// The queue's redrive `maxReceiveCount` (`MAX_RECEIVE_COUNT`, 5 in the template): the attempt
     /// that reaches it is not delayed, so the message moves to the DLQ at the next receive.
@@ -36,6 +45,9 @@ impl Default for Settings {
     fn default() -> Self {
         Settings {
             email_from: None,
+            delivery: RetryPolicy::default(),
+            delivery_lease: TimeDelta::seconds(60),
+            sweep_limit: 100,
             retry: RetrySchedule::default(),
             max_receive_count: 5,
             email_lease_secs: 120,
@@ -66,6 +78,13 @@ impl Settings {
         }
         Ok(Settings {
             email_from,
+            delivery: defaults.delivery,
+            delivery_lease: TimeDelta::seconds(parsed_or(
+                env,
+                "DELIVERY_LEASE_SECS",
+                defaults.delivery_lease.num_seconds(),
+            )?),
+            sweep_limit: parsed_or(env, "SWEEP_LIMIT", defaults.sweep_limit)?,
             retry: RetrySchedule {
                 first_secs: parsed_or(env, "RETRY_FIRST_DELAY_SECS", defaults.retry.first_secs)?,
                 factor: parsed_or(env, "RETRY_FACTOR", defaults.retry.factor)?,

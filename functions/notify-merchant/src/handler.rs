@@ -12,14 +12,12 @@ use cuadre_lambda::sqs::{run_batch, RecordOutcome};
 use tracing::Instrument;
 
 use crate::app::App;
+use crate::deliver::post_to_merchant;
 
 /// CloudWatch metrics (EMF): events delivered and failed, by type.
-const METRICS: Metrics = Metrics::new("notify-merchant");
+pub(crate) const METRICS: Metrics = Metrics::new("notify-merchant");
 use crate::email::{render, Confirmation};
 use crate::ports::OutgoingEmail;
-use crate::signing::{
-    signature_header, EVENT_ID_HEADER, EVENT_TYPE_HEADER, SIGNATURE_HEADER, USER_AGENT,
-};
 
 /// Why a record failed, and whether waiting can help.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -39,7 +37,7 @@ impl Failure {
     }
 }
 
-fn store_failure(what: &str, err: StoreError) -> Failure {
+pub(crate) fn store_failure(what: &str, err: StoreError) -> Failure {
     match err {
         StoreError::Corrupt(_) => Failure::Permanent(format!("{what}: {err}")),
         other => Failure::Transient(format!("{what}: {other}")),
@@ -92,8 +90,9 @@ async fn handle_record(app: &App, record: SqsMessage) -> RecordOutcome {
 }
 
 /// Everything one message asks for: the merchant's webhook and, for `order.paid`, the buyer's
-/// confirmation. Both are tried on every attempt; a retry repeats the webhook (same event id) but
-/// never a sent e-mail.
+/// confirmation. The webhook is posted only when its outbox record says it is due (a refused post
+/// is scheduled there, for the sweeper: not a failure of the message); the e-mail is sent once,
+/// and a failed one is the message's to retry.
 pub async fn process(app: &App, body: Option<&str>) -> Result<(), Failure> {
     let body = body
         .filter(|b| !b.trim().is_empty())
@@ -106,6 +105,11 @@ pub async fn process(app: &App, body: Option<&str>) -> Result<(), Failure> {
         };
         Failure::Permanent(format!("the body is not a merchant event: {detail}"))
     })?;
+    process_event(app, &event).await
+}
+
+/// [`process`] of a parsed event (the sweeper hands its due events here).
+pub async fn process_event(app: &App, event: &MerchantEvent) -> Result<(), Failure> {
     let span = tracing::info_span!(
         "event",
         event_id = %event.event_id,
@@ -120,8 +124,12 @@ pub async fn process(app: &App, body: Option<&str>) -> Result<(), Failure> {
             .map_err(|e| store_failure("reading the tenant", e))?
             .ok_or_else(|| Failure::Permanent(format!("unknown tenant {}", event.tenant_id)))?;
         let (posted, emailed) = tokio::join!(
-            post_to_merchant(app, &tenant, &event),
-            confirm_to_buyer(app, &tenant, &event)
+            async {
+                let delivery = post_to_merchant(app, &tenant, event).await?;
+                tracing::debug!(?delivery, "delivery");
+                Ok::<_, Failure>(())
+            },
+            confirm_to_buyer(app, &tenant, event)
         );
         match (posted, emailed) {
             (Ok(()), Ok(())) => Ok(()),
@@ -138,75 +146,6 @@ pub async fn process(app: &App, body: Option<&str>) -> Result<(), Failure> {
     }
     .instrument(span)
     .await
-}
-
-fn host_of(url: &str) -> String {
-    reqwest::Url::parse(url)
-        .ok()
-        .and_then(|u| u.host_str().map(str::to_string))
-        .unwrap_or_else(|| "?".into())
-}
-
-/// Posts the event, signed, to the tenant's `notification_url`.
-async fn post_to_merchant(
-    app: &App,
-    tenant: &Tenant,
-    event: &MerchantEvent,
-) -> Result<(), Failure> {
-    let Some(url) = tenant
-        .notification_url
-        .as_deref()
-        .map(str::trim)
-        .filter(|u| !u.is_empty())
-    else {
-        tracing::info!("the tenant has no notification_url: nothing to post");
-        return Ok(());
-    };
-    let host = host_of(url);
-    let now = app.now();
-    let secret_refs = tenant.signing_secret_refs(now);
-    if secret_refs.is_empty() {
-        METRICS.event_failed(event, None);
-        return Err(Failure::Permanent(
-            "the tenant has a notification_url but no notification secret".into(),
-        ));
-    }
-    let mut secrets = Vec::with_capacity(secret_refs.len());
-    for secret_ref in secret_refs {
-        secrets.push(app.secrets.get(secret_ref).await.map_err(|e| match e {
-            StoreError::NotFound(_) => {
-                Failure::Permanent("the tenant's notification secret is missing from SSM".into())
-            }
-            other => Failure::Transient(format!("reading the notification secret: {other}")),
-        })?);
-    }
-    let body = serde_json::to_vec(event)
-        .map_err(|e| Failure::Permanent(format!("serialising the event: {e}")))?;
-    let timestamp = now.timestamp();
-    let headers = [
-        ("content-type", "application/json".to_string()),
-        ("user-agent", USER_AGENT.to_string()),
-        (
-            SIGNATURE_HEADER,
-            signature_header(&secrets, timestamp, &body),
-        ),
-        (EVENT_ID_HEADER, event.event_id.clone()),
-        (EVENT_TYPE_HEADER, event.event_type.as_str().to_string()),
-    ];
-    let status = app.poster.post(url, &headers, body).await.map_err(|e| {
-        METRICS.event_failed(event, None);
-        Failure::Transient(format!("merchant endpoint {host}: {e}"))
-    })?;
-    if (200..300).contains(&status) {
-        tracing::info!(status, host, "merchant notified");
-        METRICS.event_delivered(event);
-        Ok(())
-    } else {
-        METRICS.event_failed(event, Some(status));
-        Err(Failure::Transient(format!(
-            "merchant endpoint {host} answered HTTP {status}"
-        )))
-    }
 }
 
 /// The buyer's confirmation of an `order.paid`, once per order (see [`cuadre_core::store::OnceStore`]):

@@ -6,13 +6,21 @@ use async_trait::async_trait;
 /// An HTTP `POST` to a merchant's endpoint.
 #[async_trait]
 pub trait EventPoster: Send + Sync {
-    /// Posts `body` with `headers`; the answer's status code, or why no answer came.
+    /// Posts `body` with `headers`; the answer (its status and the start of its body), or why no
+    /// answer came.
     async fn post(
         &self,
         url: &str,
         headers: &[(&'static str, String)],
         body: Vec<u8>,
-    ) -> Result<u16, PostError>;
+    ) -> Result<PostAnswer, PostError>;
+}
+
+/// What an endpoint answered: its status and at most the first 512 bytes of its body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostAnswer {
+    pub status: u16,
+    pub body: Vec<u8>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

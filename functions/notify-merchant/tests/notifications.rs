@@ -6,11 +6,13 @@ mod support;
 
 use std::time::Duration;
 
-use chrono::{TimeDelta, Utc};
+use chrono::{SubsecRound, TimeDelta, Utc};
+use cuadre_core::events::outbox::{DeliveryStatus, EventRecord, EventStore};
 use cuadre_core::events::{EventType, MerchantEvent};
 use cuadre_core::store::{OnceClaim, OnceStore};
 use cuadre_core::tenants::rotate_notification_secret;
 use hmac::{Hmac, Mac};
+use notify_merchant::sweep_tenant;
 use serde_json::json;
 use sha2::Sha256;
 use support::*;
@@ -99,56 +101,124 @@ async fn merchant_gets_the_event_signed_and_a_stale_or_tampered_copy_is_refused(
 }
 
 #[tokio::test]
-async fn an_endpoint_failing_twice_gets_the_event_once_after_growing_delays() {
+async fn a_refused_post_is_recorded_and_the_sweeper_retries_it_on_schedule_once() {
     let h = Harness::new().await;
     let endpoint = Endpoint::start(2).await;
     let tenant = h.tenant(Some(&endpoint.url), true).await;
+    let t = &tenant.tenant.tenant_id;
     let event = event(
         &tenant,
         EventType::ExceptionOpened,
         "exc_1",
         json!({"exception_id": "exc_1", "kind": "AMOUNT_MISMATCH"}),
     );
-    let message_id = h.send_event(&event).await;
+    // Stored times are to the second.
+    let t0 = Utc::now().trunc_subsecs(0);
+    h.set_time(t0);
+    h.send_event(&event).await;
 
-    let polls = h
-        .poll_until(Duration::from_secs(30), || {
-            endpoint.hits().iter().any(|hit| hit.status == 200)
-        })
-        .await;
-    // The two failed attempts were reported, by this message's id only.
-    let failures: Vec<Vec<String>> = polls.iter().map(|p| failed_ids(&p.response)).collect();
+    // The fast path posts once; the refusal is the outbox's to retry, not the message's.
+    let poll = h.poll_once().await.expect("the message");
+    assert!(poll.response.batch_item_failures.is_empty());
+    assert!(h.queue_is_empty().await);
+    let record = h.record(&event).await;
+    assert_eq!(record.status, DeliveryStatus::Pending);
+    assert_eq!(record.attempts.len(), 1);
+    let first = &record.attempts[0];
+    assert_eq!(first.status_code, Some(500));
+    assert!(first.latency_ms < 5_000);
+    assert_eq!(record.next_attempt_at, Some(t0 + TimeDelta::minutes(1)));
+
+    // Not due yet: the sweeper posts nothing.
+    let report = sweep_tenant(&h.app, t).await.unwrap();
+    assert_eq!(report.due, 0);
+    assert_eq!(endpoint.hits().len(), 1);
+    // Due: refused again, next in five minutes.
+    h.set_time(t0 + TimeDelta::minutes(1));
+    assert_eq!(sweep_tenant(&h.app, t).await.unwrap().due, 1);
+    let record = h.record(&event).await;
+    assert_eq!(record.attempts.len(), 2);
     assert_eq!(
-        failures,
-        vec![vec![message_id.clone()], vec![message_id], vec![]]
+        record.next_attempt_at,
+        Some(t0 + TimeDelta::minutes(1) + TimeDelta::minutes(5))
     );
+    // Then taken: delivered, and nothing more is ever posted.
+    h.set_time(t0 + TimeDelta::minutes(6));
+    sweep_tenant(&h.app, t).await.unwrap();
+    let record = h.record(&event).await;
+    assert_eq!(record.status, DeliveryStatus::Delivered);
+    assert_eq!(record.next_attempt_at, None);
+    assert_eq!(
+        record
+            .attempts
+            .iter()
+            .map(|a| a.status_code)
+            .collect::<Vec<_>>(),
+        [Some(500), Some(500), Some(200)]
+    );
+    h.set_time(t0 + TimeDelta::days(1));
+    assert_eq!(sweep_tenant(&h.app, t).await.unwrap().due, 0);
+    h.send_event(&event).await;
+    h.poll_once().await.expect("the repeat");
     let hits = endpoint.hits();
-    let statuses: Vec<u16> = hits.iter().map(|hit| hit.status).collect();
-    assert_eq!(statuses, vec![500, 500, 200]);
+    assert_eq!(
+        hits.iter().map(|hit| hit.status).collect::<Vec<_>>(),
+        [500, 500, 200]
+    );
     assert!(hits
         .iter()
         .all(|hit| hit.headers["cuadre-event-id"] == event.event_id.as_str()));
-    // Delays of 1 s then 2 s came from ChangeMessageVisibility, not the queue's 5 s timeout.
-    let first_gap = hits[1].at - hits[0].at;
-    let second_gap = hits[2].at - hits[1].at;
-    assert!(
-        first_gap >= Duration::from_millis(900) && first_gap < Duration::from_millis(4500),
-        "{first_gap:?}"
-    );
-    assert!(
-        second_gap >= Duration::from_millis(1900) && second_gap < Duration::from_millis(4500),
-        "{second_gap:?}"
-    );
-    assert!(second_gap > first_gap);
-    assert!(h.queue_is_empty().await);
-    assert!(h.dead_letters().await.is_empty());
-    // Delivered once: nothing more arrives.
-    assert!(h.poll_once().await.is_none());
-    assert_eq!(endpoint.hits().len(), 3);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_endpoint_that_always_fails_ends_in_the_dlq_without_holding_up_the_batch() {
+#[tokio::test]
+async fn an_endpoint_down_for_30_hours_gets_the_event_once_when_it_is_back() {
+    let h = Harness::new().await;
+    // Swept every 30 min, the attempts are at 0, 30 min, 1 h, 1 h 30, 3 h 30, 8 h 30, 18 h 30 and
+    // 28 h 30, inside the 30 hours the endpoint is down; the one at 38 h 30 finds it back.
+    let endpoint = Endpoint::start(8).await;
+    let tenant = h.tenant(Some(&endpoint.url), true).await;
+    let t = &tenant.tenant.tenant_id;
+    let paid = event(
+        &tenant,
+        EventType::OrderExpired,
+        "ORD-30H",
+        json!({"order_id": "ORD-30H"}),
+    );
+    // Stored times are to the second.
+    let t0 = Utc::now().trunc_subsecs(0);
+    h.set_time(t0);
+    // The queue never got it (its send failed): only the outbox has it.
+    h.store
+        .put_event(&EventRecord::new(paid.clone(), t0))
+        .await
+        .unwrap();
+    // A sweep every 30 simulated minutes for two days.
+    let mut now = t0;
+    while now < t0 + TimeDelta::hours(48) {
+        h.set_time(now);
+        sweep_tenant(&h.app, t).await.unwrap();
+        now += TimeDelta::minutes(30);
+    }
+    let record = h.record(&paid).await;
+    assert_eq!(record.status, DeliveryStatus::Delivered);
+    assert_eq!(record.attempts.len(), 9);
+    let delivered_at = record.attempts.last().unwrap().at;
+    assert!(delivered_at - t0 >= TimeDelta::hours(30), "{delivered_at}");
+    assert!(delivered_at - t0 < TimeDelta::hours(39), "{delivered_at}");
+    // Growing delays (to the sweep's 30-minute grain).
+    let gaps: Vec<i64> = record
+        .attempts
+        .windows(2)
+        .map(|w| (w[1].at - w[0].at).num_minutes())
+        .collect();
+    assert!(gaps.windows(2).all(|w| w[0] <= w[1]), "{gaps:?}");
+    let hits = endpoint.hits();
+    assert_eq!(hits.len(), 9);
+    assert_eq!(hits.iter().filter(|hit| hit.status == 200).count(), 1);
+}
+
+#[tokio::test]
+async fn an_endpoint_that_never_answers_ends_failed_and_a_resend_delivers_it() {
     let h = Harness::new().await;
     let down = Endpoint::start(Endpoint::always_failing()).await;
     let up = Endpoint::start(0).await;
@@ -160,8 +230,10 @@ async fn an_endpoint_that_always_fails_ends_in_the_dlq_without_holding_up_the_ba
         "ORD-1",
         json!({"order_id": "ORD-1"}),
     );
-    let doomed_body = serde_json::to_string(&doomed).unwrap();
-    let doomed_id = h.send(&doomed_body).await;
+    // Stored times are to the second.
+    let t0 = Utc::now().trunc_subsecs(0);
+    h.set_time(t0);
+    h.send_event(&doomed).await;
     for n in 0..3 {
         let fine = event(
             &healthy,
@@ -171,30 +243,41 @@ async fn an_endpoint_that_always_fails_ends_in_the_dlq_without_holding_up_the_ba
         );
         h.send_event(&fine).await;
     }
-
+    // A failing endpoint holds up nothing: the batch is done, the others delivered.
     let first = h.poll_once().await.expect("the batch");
     assert_eq!(first.received.len(), 4, "one batch of four");
-    assert_eq!(failed_ids(&first.response), vec![doomed_id.clone()]);
-    assert_eq!(up.hits().len(), 3, "the others were delivered at once");
-
-    let mut dead = Vec::new();
-    let polls = h
-        .poll_until(Duration::from_secs(40), || {
-            if dead.is_empty() {
-                dead = futures_lite_block(h.dead_letters());
-            }
-            !dead.is_empty()
-        })
-        .await;
-    assert_eq!(dead, vec![doomed_body]);
-    for poll in &polls {
-        assert!(failed_ids(&poll.response)
-            .iter()
-            .all(|id| id == &doomed_id && !id.is_empty()));
-    }
-    assert_eq!(down.hits().len(), MAX_RECEIVES as usize, "bounded attempts");
+    assert!(first.response.batch_item_failures.is_empty());
     assert_eq!(up.hits().len(), 3);
-    assert!(h.queue_is_empty().await);
+    assert!(h.dead_letters().await.is_empty());
+
+    // Three days of sweeps, an hour apart: then it is failed, and no longer swept.
+    let t = &broken.tenant.tenant_id;
+    let mut now = t0;
+    while now <= t0 + TimeDelta::hours(73) {
+        h.set_time(now);
+        sweep_tenant(&h.app, t).await.unwrap();
+        now += TimeDelta::hours(1);
+    }
+    let record = h.record(&doomed).await;
+    assert_eq!(record.status, DeliveryStatus::Failed);
+    let last = record.attempts.last().unwrap().at;
+    assert!(last - t0 <= TimeDelta::hours(73) && last - t0 >= TimeDelta::hours(71));
+    let attempts = record.attempts.len();
+    assert_eq!(down.hits().len(), attempts);
+    h.set_time(now + TimeDelta::days(3));
+    assert_eq!(sweep_tenant(&h.app, t).await.unwrap().due, 0);
+
+    // Re-sent (as `POST /v1/events/{id}/resend` does): due again, with a fresh window.
+    let resent = h
+        .store
+        .replace_event(&record, &record.resent(now + TimeDelta::days(3)))
+        .await
+        .unwrap();
+    assert!(resent.is_due(now + TimeDelta::days(3)));
+    assert_eq!(sweep_tenant(&h.app, t).await.unwrap().due, 1);
+    let record = h.record(&doomed).await;
+    assert_eq!(record.attempts.len(), attempts + 1);
+    assert_eq!(record.status, DeliveryStatus::Pending, "a fresh window");
 }
 
 /// `poll_until` takes a plain closure; run a future to completion inside it (multi-thread tests).
@@ -290,12 +373,16 @@ async fn the_buyer_gets_one_email_per_order_even_when_the_event_comes_twice() {
         "Spanish first"
     );
     assert!(text.contains("Guarda el comprobante") && text.contains("Keep the receipt"));
-    // The merchant got every delivery, all under the one event id (receivers de-duplicate).
+    // The merchant got it once: the repeats found it delivered in the outbox.
     let hits = endpoint.hits();
-    assert!(hits.len() >= 3);
-    assert!(hits
-        .windows(2)
-        .all(|w| w[0].headers["cuadre-event-id"] == w[1].headers["cuadre-event-id"]));
+    assert_eq!(hits.len(), 1);
+    assert_eq!(
+        h.record(&order_paid(&tenant, "ORD-1001"))
+            .await
+            .attempts
+            .len(),
+        1
+    );
     // The marker says done: nobody may claim this order's e-mail again.
     let claim = h
         .store

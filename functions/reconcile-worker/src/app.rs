@@ -42,7 +42,14 @@ pub struct Settings {
     /// How far a settlement line's payment time may be from the notification's when a payment
     /// notified without an operation number adopts the line's.
     pub clock_skew: TimeDelta,
+    /// How long after its code's expiry an unpaid order is left before it becomes `EXPIRED` (and
+    /// `order.expired` tells the merchant to release the stock): a payment made at the last
+    /// minute may still be on its way.
+    pub expiry_grace: TimeDelta,
 }
+
+/// [`Settings::expiry_grace`] unless `EXPIRY_GRACE_MINUTES` says otherwise.
+pub const DEFAULT_EXPIRY_GRACE: TimeDelta = TimeDelta::minutes(15);
 
 impl Default for Settings {
     fn default() -> Self {
@@ -54,6 +61,7 @@ impl Default for Settings {
             settlement_lag: cuadre_core::rules::DEFAULT_SETTLEMENT_LAG,
             voucher_grace: cuadre_core::rules::DEFAULT_VOUCHER_GRACE,
             clock_skew: cuadre_core::rules::settlement::DEFAULT_CLOCK_SKEW,
+            expiry_grace: DEFAULT_EXPIRY_GRACE,
         }
     }
 }

@@ -44,6 +44,11 @@ impl App {
                 "GATEWAY_CLOCK_SKEW_MINUTES",
                 defaults.clock_skew.num_minutes(),
             )?),
+            expiry_grace: TimeDelta::minutes(parsed_or(
+                env,
+                "EXPIRY_GRACE_MINUTES",
+                defaults.expiry_grace.num_minutes(),
+            )?),
         };
         let gateway = GatewayClient::new(GatewayConfig::new(gateway_url))
             .map_err(|e| StartError::Init(e.to_string()))?;

@@ -4,6 +4,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::access::{ApiKeyRecord, PayLink};
+use crate::events::outbox::EventRecord;
 use crate::exception::{ExceptionRecord, ExceptionStatus};
 use crate::ids::{Cip, OperationNumber, OrderId, TenantId};
 use crate::order::{IllegalTransition, Order, OrderStatus};
@@ -74,13 +75,42 @@ pub trait OrderStore: Send + Sync {
         cip: &Cip,
     ) -> Result<Option<Order>, StoreError>;
     /// Writes `next` in place of `current` only if the stored order is still at `current.version`
-    /// (and status); bumps the version. `Conflict` when another writer got there first.
-    async fn replace_order(&self, current: &Order, next: &Order) -> Result<Order, StoreError>;
+    /// (and status), with the events the change owes in the same transaction (each only if its id
+    /// is new); bumps the version. `Conflict` when another writer got there first.
+    async fn replace_order_announcing(
+        &self,
+        current: &Order,
+        next: &Order,
+        events: &[EventRecord],
+    ) -> Result<Order, StoreError>;
+    /// [`OrderStore::replace_order_announcing`] of a change that owes no event.
+    async fn replace_order(&self, current: &Order, next: &Order) -> Result<Order, StoreError> {
+        self.replace_order_announcing(current, next, &[]).await
+    }
     /// Deletes an order that never got its code (the gateway refused it), if still at `current.version`.
     async fn discard_unissued_order(&self, current: &Order) -> Result<(), StoreError>;
-    /// Moves an order to `to` if the transition is legal and nobody changed it meanwhile.
-    async fn transition_order(&self, current: &Order, to: OrderStatus)
-        -> Result<Order, StoreError>;
+    /// Moves an order to `to` if the transition is legal and nobody changed it meanwhile, with the
+    /// events the move owes.
+    async fn transition_order_announcing(
+        &self,
+        current: &Order,
+        to: OrderStatus,
+        events: &[EventRecord],
+    ) -> Result<Order, StoreError> {
+        let next = Order {
+            status: current.status.transition(to)?,
+            ..current.clone()
+        };
+        self.replace_order_announcing(current, &next, events).await
+    }
+    /// [`OrderStore::transition_order_announcing`] of a move that owes no event.
+    async fn transition_order(
+        &self,
+        current: &Order,
+        to: OrderStatus,
+    ) -> Result<Order, StoreError> {
+        self.transition_order_announcing(current, to, &[]).await
+    }
     /// Orders of a tenant in a status, expiring before `before`, a page at a time.
     async fn list_orders_by_status(
         &self,
@@ -194,12 +224,6 @@ pub trait PaymentOutbox: Send + Sync {
         }
         Ok(all)
     }
-    /// Payments of the tenant whose events are still pending, oldest first (for a sweeper).
-    async fn payments_with_pending_events(
-        &self,
-        tenant_id: &TenantId,
-        limit: i32,
-    ) -> Result<Vec<Payment>, StoreError>;
 }
 
 #[async_trait]
@@ -221,6 +245,7 @@ pub trait VoucherStore: Send + Sync {
 #[async_trait]
 pub trait ExceptionStore: Send + Sync {
     /// Opens the exception unless one with the same id exists (whatever its status): idempotent.
+    /// Its `exception.opened` event is written in the same transaction.
     async fn raise_exception(
         &self,
         record: &ExceptionRecord,
@@ -242,7 +267,8 @@ pub trait ExceptionStore: Send + Sync {
         page: Option<String>,
         limit: i32,
     ) -> Result<(Vec<ExceptionRecord>, Option<String>), StoreError>;
-    /// Writes `next` if the stored record is still at `current.version`.
+    /// Writes `next` if the stored record is still at `current.version`, with the event the change
+    /// owes (`MerchantEvent::owed_by_exception`) in the same transaction.
     async fn update_exception(
         &self,
         current: &ExceptionRecord,

@@ -1,5 +1,6 @@
 //! What every cuadre Lambda function shares.
 
+pub mod announce;
 pub mod config;
 pub mod http;
 pub mod idempotency;

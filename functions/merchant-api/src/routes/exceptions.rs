@@ -3,6 +3,7 @@
 use cuadre_core::events::{ExceptionData, MerchantEvent};
 use cuadre_core::exception::ExceptionStatusError;
 use cuadre_core::{ExceptionKind, ExceptionRecord, ExceptionStatus};
+use cuadre_lambda::announce::announce;
 use cuadre_lambda::problem::{json_response, FieldError, Problem};
 use lambda_http::aws_lambda_events::query_map::QueryMap;
 use lambda_http::http::StatusCode;
@@ -76,7 +77,7 @@ pub(crate) fn parse_query(query: &QueryMap) -> Result<ListQuery, Problem> {
 
 /// A query parameter's value as `parse` reads it, if given; one it refuses is noted in `errors`,
 /// saying `why`.
-fn param<T>(
+pub(crate) fn param<T>(
     value: Option<&str>,
     name: &str,
     errors: &mut Vec<FieldError>,
@@ -150,10 +151,16 @@ async fn change(
 ) -> Result<ExceptionRecord, Problem> {
     let current = load(app, caller, id).await?;
     let next = next(&current).map_err(status_problem)?;
-    app.store
+    let stored = app
+        .store
         .update_exception(&current, &next)
         .await
-        .map_err(Problem::from)
+        .map_err(Problem::from)?;
+    // The store wrote the event the change owes with it; queue it for delivery now.
+    if let Some(event) = MerchantEvent::owed_by_exception(Some(&current), &stored) {
+        announce(app.events.as_ref(), &[event]).await;
+    }
+    Ok(stored)
 }
 
 pub(crate) async fn acknowledge(
@@ -197,25 +204,6 @@ pub(crate) async fn resolve(
     })
     .await?;
     tracing::info!(tenant_id = %caller.tenant.tenant_id, exception_id = %stored.exception_id, "exception resolved");
-    // The exception is resolved for good; its event carries a stable id (the exception's), so a
-    // receiver de-duplicates a repeated delivery.
-    let event = MerchantEvent::exception_resolved(&stored);
-    if let Err(e) = app.events.send(std::slice::from_ref(&event)).await {
-        tracing::error!(
-            tenant_id = %stored.tenant_id,
-            exception_id = %stored.exception_id,
-            event_id = %event.event_id,
-            error = %e,
-            "exception resolved but its exception.resolved event was not queued"
-        );
-        return Err(Problem::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "event-not-queued",
-            "Resolved, but the merchant notification was not queued",
-            "the exception is resolved; its exception.resolved notification could not be queued \
-             and an operator has been alerted through the logs",
-        ));
-    }
     Ok(json_response(StatusCode::OK, &ExceptionData::of(&stored)))
 }
 

@@ -1,6 +1,7 @@
 //! The merchant API's routes, as the template declares them, and the file that answers each
-//! resource: `exceptions`, `reports`, `refunds`, `tenant` (the merchant's own settings).
+//! resource: `exceptions`, `events`, `reports`, `refunds`, `tenant` (the merchant's own settings).
 
+mod events;
 mod exceptions;
 mod refunds;
 mod reports;
@@ -25,6 +26,9 @@ const UPDATE_REFUND: &str = "PATCH /v1/payment-codes/{order_id}/refunds/{refund_
 const READ_TENANT: &str = "GET /v1/tenant";
 const UPDATE_TENANT: &str = "PATCH /v1/tenant";
 const ROTATE_SECRET: &str = "POST /v1/tenant/notification-secret/rotate";
+const LIST_EVENTS: &str = "GET /v1/events";
+const READ_EVENT: &str = "GET /v1/events/{event_id}";
+const RESEND_EVENT: &str = "POST /v1/events/{event_id}/resend";
 
 /// The routes `template.yaml` gives `MerchantApiFunction`.
 pub const ROUTES: Routes = Routes(&[
@@ -38,6 +42,9 @@ pub const ROUTES: Routes = Routes(&[
     READ_TENANT,
     UPDATE_TENANT,
     ROTATE_SECRET,
+    LIST_EVENTS,
+    READ_EVENT,
+    RESEND_EVENT,
 ]);
 
 /// CloudWatch metrics (EMF): every answer by status class.
@@ -73,6 +80,9 @@ async fn route(app: &App, req: Request) -> Result<Response<Body>, Problem> {
         READ_TENANT => Target::ReadTenant,
         UPDATE_TENANT => Target::UpdateTenant,
         ROTATE_SECRET => Target::RotateSecret,
+        LIST_EVENTS => Target::ListEvents,
+        READ_EVENT => Target::ReadEvent(segment(&route, "event_id", "event")?),
+        RESEND_EVENT => Target::ResendEvent(segment(&route, "event_id", "event")?),
         other => unreachable!("{other} is in ROUTES but not routed"),
     };
     let caller = Caller::of(app, &req).await?;
@@ -95,6 +105,9 @@ async fn route(app: &App, req: Request) -> Result<Response<Body>, Problem> {
         Target::ReadTenant => tenant::read(&caller).await,
         Target::UpdateTenant => tenant::update(app, &caller, body).await,
         Target::RotateSecret => tenant::rotate_secret(app, &caller).await,
+        Target::ListEvents => events::list(app, &caller, &strict_query(&req)?).await,
+        Target::ReadEvent(id) => events::read(app, &caller, &id).await,
+        Target::ResendEvent(id) => events::resend(app, &caller, &id).await,
     }
 }
 
@@ -110,6 +123,9 @@ enum Target {
     ReadTenant,
     UpdateTenant,
     RotateSecret,
+    ListEvents,
+    ReadEvent(String),
+    ResendEvent(String),
 }
 
 /// A path parameter; one that cannot name anything we store is simply not found.

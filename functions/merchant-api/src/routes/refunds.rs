@@ -2,10 +2,12 @@
 //! `Idempotency-Key`) and `PATCH /v1/payment-codes/{order_id}/refunds/{refund_id}`.
 
 use chrono::{DateTime, Utc};
+use cuadre_core::events::MerchantEvent;
 use cuadre_core::money::exact_json::decimal_from_raw;
 use cuadre_core::refund::{check_refundable, Refund, RefundLimitError, RefundStatus};
 use cuadre_core::store::StoreError;
 use cuadre_core::{Currency, Money, Order, OrderId, OrderStatus};
+use cuadre_lambda::announce::announce;
 use cuadre_lambda::http::to_json;
 use cuadre_lambda::idempotency::{scope, Idempotency, Lifetimes};
 use cuadre_lambda::problem::{json_response, FieldError, Problem};
@@ -234,6 +236,11 @@ async fn request(
         match app.store.request_refund(&order, &refund).await {
             Ok(_) => {
                 tracing::info!(tenant_id = %order.tenant_id, order_id = %order.order_id, refund_id = %refund.refund_id, "refund requested");
+                announce(
+                    app.events.as_ref(),
+                    &MerchantEvent::owed_by_refund(&refund, None),
+                )
+                .await;
                 return Ok((StatusCode::CREATED, to_json(&view(&refund))?));
             }
             // The order (or its refunds) changed meanwhile: read them again and check again.
@@ -324,15 +331,18 @@ pub(crate) async fn update(
             .map_err(|e| Problem::conflict(e.to_string()))?;
         let written = if to != RefundStatus::Completed || order.status == OrderStatus::Refunded {
             // Another refund already made the order REFUNDED; this one only records itself.
-            app.store
-                .update_refund(&current, &next)
-                .await
-                .map(|r| (r, order.status))
+            app.store.update_refund(&current, &next).await.map(|r| {
+                let owed = MerchantEvent::owed_by_refund(&r, None);
+                (r, order.status, owed)
+            })
         } else if order.status.can_become(OrderStatus::Refunded) {
             app.store
                 .complete_refund(&current, &next, &order)
                 .await
-                .map(|(r, o)| (r, o.status))
+                .map(|(r, o)| {
+                    let owed = MerchantEvent::owed_by_refund(&r, Some((&order, &o)));
+                    (r, o.status, owed)
+                })
         } else {
             return Err(Problem::conflict(format!(
                 "order {} is {}; a refund of it cannot complete",
@@ -340,8 +350,9 @@ pub(crate) async fn update(
             )));
         };
         match written {
-            Ok((refund, order_status)) => {
+            Ok((refund, order_status, owed)) => {
                 tracing::info!(tenant_id = %t, order_id = %order_id, refund_id = %refund.refund_id, status = %refund.status, "refund moved");
+                announce(app.events.as_ref(), &owed).await;
                 let mut body = to_json(&view(&refund))?;
                 body["order_status"] = json!(order_status);
                 return Ok(json_response(StatusCode::OK, &body));

@@ -13,7 +13,8 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use axum::Router;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
+use cuadre_core::events::outbox::{EventRecord, EventStore};
 use cuadre_core::events::{EventType, MerchantEvent};
 use cuadre_core::tenants::Provisioned;
 use cuadre_core::OrderStatus;
@@ -33,7 +34,6 @@ pub struct Hit {
     pub headers: HeaderMap,
     pub body: Bytes,
     pub status: u16,
-    pub at: Instant,
 }
 
 struct EndpointState {
@@ -65,7 +65,6 @@ impl Endpoint {
                 headers,
                 body,
                 status: status.as_u16(),
-                at: Instant::now(),
             });
             status
         }
@@ -103,6 +102,8 @@ pub struct Harness {
     pub app: App,
     pub aws: TestAws,
     pub queue: TestQueue,
+    /// The app's clock: the real time until a test sets it ([`Harness::set_time`]).
+    time: Arc<Mutex<Option<DateTime<Utc>>>>,
 }
 
 cuadre_testing::deref_to!(Harness => aws: TestAws);
@@ -144,7 +145,32 @@ impl Harness {
             },
             clock: Arc::new(Utc::now),
         };
-        Harness { app, aws, queue }
+        let time: Arc<Mutex<Option<DateTime<Utc>>>> = Arc::default();
+        let read = time.clone();
+        let app = App {
+            clock: Arc::new(move || read.lock().unwrap().unwrap_or_else(Utc::now)),
+            ..app
+        };
+        Harness {
+            app,
+            aws,
+            queue,
+            time,
+        }
+    }
+
+    /// From now on the app's clock says `at`.
+    pub fn set_time(&self, at: DateTime<Utc>) {
+        *self.time.lock().unwrap() = Some(at);
+    }
+
+    /// The tenant's outbox record of `event`.
+    pub async fn record(&self, event: &MerchantEvent) -> EventRecord {
+        self.store
+            .get_event(&event.tenant_id, &event.event_id)
+            .await
+            .unwrap()
+            .expect("the event's outbox record")
     }
 
     /// A fresh tenant (secrets in SSM) posting to `url`.

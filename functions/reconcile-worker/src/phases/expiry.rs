@@ -39,7 +39,7 @@ impl Run<'_> {
                         .await?
                     {
                         if fresh.status == OrderStatus::Pending {
-                            self.move_order(fresh, OrderStatus::Expired).await?;
+                            self.move_order(fresh, OrderStatus::Expired, None).await?;
                         }
                     }
                 }

@@ -138,7 +138,8 @@ impl Run<'_> {
         {
             // The notification arrived after all: only the status may need to catch up.
             if existing.source == PaymentSource::Notification {
-                self.move_order(order.clone(), OrderStatus::Paid).await?;
+                self.move_order(order.clone(), OrderStatus::Paid, Some(&existing))
+                    .await?;
                 return Ok(Some(true));
             }
         }

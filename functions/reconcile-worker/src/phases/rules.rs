@@ -8,6 +8,7 @@ use std::collections::HashSet;
 use cuadre_core::reconcile::{
     reconcile, OrderFact, PaymentFact, ReconcileFacts, SettlementLine, VoucherFact,
 };
+use cuadre_core::rules::Paid;
 use cuadre_core::{ExceptionRecord, Order, OrderStatus, Payment, Tenant};
 
 use super::Run;
@@ -98,7 +99,18 @@ impl Run<'_> {
                 OrderStatus::Settled | OrderStatus::Paid | OrderStatus::Expired
             );
             if wanted && derived.status != stored.status {
-                self.move_order(stored.clone(), derived.status).await?;
+                // The order's first payment, of any of its codes: the one `order.paid` reports.
+                let first = payments
+                    .iter()
+                    .filter(|p| stored.has_cip(&p.cip))
+                    .min_by(|a, b| {
+                        cuadre_core::rules::payment::earlier(
+                            &Paid::from_payment(a),
+                            &Paid::from_payment(b),
+                        )
+                    });
+                self.move_order(stored.clone(), derived.status, first)
+                    .await?;
             }
         }
 

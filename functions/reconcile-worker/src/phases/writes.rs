@@ -1,7 +1,9 @@
-//! The writes every phase shares: merchant events, exceptions, order moves and payments learned of
-//! without their notification.
+//! The writes every phase shares: exceptions, order moves and payments learned of without their
+//! notification. Every event such a write owes is stored by the write itself (the outbox); the
+//! queue send after it is only a fast path, and a failed one is left to the sweeper.
 
-use cuadre_core::events::MerchantEvent;
+use cuadre_core::events::outbox::EventRecord;
+use cuadre_core::events::{EventType, MerchantEvent};
 use cuadre_core::rules::settlement::FoundIn;
 use cuadre_core::rules::{self, Paid};
 use cuadre_core::store::{Created, StoreError};
@@ -24,18 +26,16 @@ fn path_to(from: OrderStatus, to: OrderStatus) -> Vec<OrderStatus> {
 }
 
 impl Run<'_> {
-    pub(super) async fn send_events(&mut self, events: &[MerchantEvent]) -> Result<(), JobError> {
-        if events.is_empty() {
-            return Ok(());
+    /// Queues events already in the outbox for delivery now; a failure only delays them until
+    /// the sweeper's next run.
+    pub(super) async fn announce(&mut self, events: &[MerchantEvent]) {
+        if cuadre_lambda::announce::announce(self.app.events.as_ref(), events).await {
+            self.report.events_sent += events.len() as u32;
         }
-        self.app.events.send(events).await?;
-        self.report.events_sent += events.len() as u32;
-        Ok(())
     }
 
-    /// Stores the exceptions that do not exist yet (whatever the status of those that do) and
-    /// announces them; the announcement goes first, so a crash repeats it (same event id) rather
-    /// than losing it.
+    /// Stores the exceptions that do not exist yet (whatever the status of those that do); each
+    /// is written with its `exception.opened`.
     pub(super) async fn open_exceptions(
         &mut self,
         records: Vec<ExceptionRecord>,
@@ -51,37 +51,89 @@ impl Run<'_> {
                 fresh.push(record);
             }
         }
-        let events: Vec<MerchantEvent> =
-            fresh.iter().map(MerchantEvent::exception_opened).collect();
-        self.send_events(&events).await?;
+        let mut opened = Vec::new();
         for record in &fresh {
-            if let Created::New(opened) = self.app.store.raise_exception(record).await? {
-                crate::METRICS.exception_opened(&opened);
+            if let Created::New(record) = self.app.store.raise_exception(record).await? {
+                crate::METRICS.exception_opened(&record);
+                tracing::info!(exception_id = %record.exception_id, kind = record.kind.as_str(), "exception raised");
                 self.report.exceptions_opened += 1;
+                opened.push(MerchantEvent::exception_opened(&record));
             }
         }
+        self.announce(&opened).await;
         Ok(())
     }
 
-    /// Moves the order towards `target` by conditional writes; a lost race is re-read once, and
-    /// a move the status machine forbids (or that the fresh order no longer needs) is left alone.
+    /// The event a move to `step` owes: `order.paid` (reporting `first`, the order's first
+    /// payment), `order.expired` or `order.settled`.
+    fn owed_by_move(
+        &self,
+        current: &Order,
+        step: OrderStatus,
+        first: Option<&Payment>,
+    ) -> Option<MerchantEvent> {
+        match step {
+            OrderStatus::Paid => {
+                let paid = Order {
+                    status: step,
+                    ..current.clone()
+                };
+                first.map(|p| MerchantEvent::order_paid(&paid, p))
+            }
+            OrderStatus::Expired => Some(MerchantEvent::order_expired(current)),
+            OrderStatus::Settled => {
+                let settled = Order {
+                    status: step,
+                    ..current.clone()
+                };
+                let op = first.map(|p| &p.operation_number);
+                Some(MerchantEvent::order_changed(
+                    EventType::OrderSettled,
+                    current,
+                    &settled,
+                    op,
+                    self.now,
+                ))
+            }
+            _ => None,
+        }
+    }
+
+    /// Moves the order towards `target` by conditional writes, each with the event it owes (so
+    /// `order.expired` exists only if the expiry won); a lost race is re-read once, and a move the
+    /// status machine forbids (or that the fresh order no longer needs) is left alone. `first` is
+    /// the order's first payment, for `order.paid`. An order is expired only once the tenant's
+    /// grace after its expiry has passed, so a payment landing late does not follow a release.
     pub(super) async fn move_order(
         &mut self,
         mut current: Order,
         target: OrderStatus,
+        first: Option<&Payment>,
     ) -> Result<(), JobError> {
         for _attempt in 0..2 {
-            if target == OrderStatus::Expired && current.expires_at >= self.as_of() {
-                return Ok(()); // extended meanwhile
+            if target == OrderStatus::Expired
+                && current.expires_at + self.app.settings.expiry_grace >= self.as_of()
+            {
+                return Ok(()); // extended meanwhile, or still within the grace
             }
             let mut lost = false;
             for step in path_to(current.status, target) {
-                if step == OrderStatus::Expired {
-                    self.send_events(&[MerchantEvent::order_expired(&current)])
-                        .await?;
-                }
-                match self.app.store.transition_order(&current, step).await {
+                let owed: Vec<MerchantEvent> = self
+                    .owed_by_move(&current, step, first)
+                    .into_iter()
+                    .collect();
+                let records: Vec<EventRecord> = owed
+                    .iter()
+                    .map(|e| EventRecord::new(e.clone(), self.now))
+                    .collect();
+                match self
+                    .app
+                    .store
+                    .transition_order_announcing(&current, step, &records)
+                    .await
+                {
                     Ok(next) => {
+                        self.announce(&owed).await;
                         self.report.status_changes += 1;
                         if step == OrderStatus::Expired {
                             self.report.expired += 1;
@@ -114,8 +166,8 @@ impl Run<'_> {
     }
 
     /// Records a payment we learned of without its notification (a status lookup, a settlement
-    /// line): `MISSED_NOTIFICATION`, `order.paid`, and the order moves to `PAID`. Idempotent: a
-    /// repeat finds the payment and makes sure of the exception and the status.
+    /// line): `MISSED_NOTIFICATION`, and the order moves to `PAID` with its `order.paid`.
+    /// Idempotent: a repeat finds the payment and makes sure of the exception and the status.
     pub(super) async fn record_missed(
         &mut self,
         order: &Order,
@@ -126,8 +178,6 @@ impl Run<'_> {
             Created::New(p) => {
                 crate::METRICS.payment_recorded(&p);
                 self.report.payments_recorded += 1;
-                self.send_events(&[MerchantEvent::order_paid(order, &p)])
-                    .await?;
                 p
             }
             Created::AlreadyExisted(p) => p,
@@ -152,7 +202,8 @@ impl Run<'_> {
             .get_order(&order.tenant_id, &order.order_id)
             .await?;
         if let Some(fresh) = fresh {
-            self.move_order(fresh, OrderStatus::Paid).await?;
+            self.move_order(fresh, OrderStatus::Paid, Some(&stored))
+                .await?;
         }
         Ok(())
     }

@@ -12,10 +12,14 @@ use cuadre_core::exception::ExceptionKind;
 use cuadre_core::store::{Created, ExceptionListing, ExceptionStore, StoreError};
 use cuadre_core::{ExceptionRecord, ExceptionStatus, OrderId, TenantId};
 
+use cuadre_core::events::outbox::EventRecord;
+use cuadre_core::events::MerchantEvent;
+
 use super::error::corrupt;
 use super::item::{from_items, to_item, with_keys};
 use super::keys::*;
 use super::read::Partition;
+use super::write::{version_condition, Names, SAME_VERSION};
 use super::{page, DynamoStore, Item};
 
 fn exception_item(record: &ExceptionRecord) -> Result<Item, StoreError> {
@@ -35,6 +39,14 @@ fn exception_item(record: &ExceptionRecord) -> Result<Item, StoreError> {
         attrs.push((GSI1SK, record.exception_id.clone()));
     }
     Ok(with_keys(to_item(record)?, &attrs))
+}
+
+/// The outbox record of the event an exception's write owes, if any (created when it occurred).
+fn owed(before: Option<&ExceptionRecord>, after: &ExceptionRecord) -> Vec<EventRecord> {
+    MerchantEvent::owed_by_exception(before, after)
+        .map(EventRecord::occurred)
+        .into_iter()
+        .collect()
 }
 
 /// The statuses a kind-only listing walks through, in order.
@@ -98,8 +110,30 @@ impl ExceptionStore for DynamoStore {
         &self,
         record: &ExceptionRecord,
     ) -> Result<Created<ExceptionRecord>, StoreError> {
-        self.create(exception_item(record)?, record, "exception")
-            .await
+        let what = format!("exception {}", record.exception_id);
+        let written = self
+            .put_announcing(
+                exception_item(record)?,
+                "attribute_not_exists(PK)",
+                Names::new(),
+                Item::new(),
+                &owed(None, record),
+                &what,
+            )
+            .await;
+        match written {
+            Ok(()) => Ok(Created::New(record.clone())),
+            Err(StoreError::Conflict(_)) => match self
+                .get_exception(&record.tenant_id, &record.exception_id)
+                .await?
+            {
+                Some(existing) => Ok(Created::AlreadyExisted(existing)),
+                None => Err(StoreError::Conflict(format!(
+                    "{what} could not be written and is not there"
+                ))),
+            },
+            Err(e) => Err(e),
+        }
     }
 
     async fn get_exception(
@@ -147,9 +181,13 @@ impl ExceptionStore for DynamoStore {
         }
         let mut stored = next.clone();
         stored.version = current.version + 1;
-        self.put_if_version(
+        let (names, values) = version_condition(current.version);
+        self.put_announcing(
             exception_item(&stored)?,
-            current.version,
+            SAME_VERSION,
+            names,
+            values,
+            &owed(Some(current), &stored),
             &format!("exception {}", current.exception_id),
         )
         .await?;

@@ -6,7 +6,7 @@
 //! | tenant      | `TENANT#{t}`             | `TENANT`        |                                  | `TENANTS` / `{t}`                       |
 //! | order       | `T#{t}#O#{order}`        | `ORDER`         | `T#{t}#CIP#{cip}` / `ORDER`      | `T#{t}#ORDERS` / `{STATUS}#{expiry}#{order}` |
 //! | earlier code | `T#{t}#O#{order}`       | `CIP#{cip}`     | `T#{t}#CIP#{cip}` / `ORDER`      |                                         |
-//! | payment     | `T#{t}#CIP#{cip}`        | `PAY#{op}`      | `T#{t}#PENDING_EVENTS` / `{received_at}#{cip}#{op}` while its events are unsent | `T#{t}#PAYMENTS` / `{paid_at}#{cip}#{op}` |
+//! | payment     | `T#{t}#CIP#{cip}`        | `PAY#{op}`      |                                  | `T#{t}#PAYMENTS` / `{paid_at}#{cip}#{op}` |
 //! | voucher     | `T#{t}#O#{order}`        | `VOUCHER#{id}`  | `T#{t}#SHA#{sha256}` / `VOUCHER#{id}` | `T#{t}#VOUCHERS` / `{uploaded_at}#{id}` |
 //! | exception   | `T#{t}#EXC#{id}`         | `EXC`           | `T#{t}#OEXC#{order}` / `{id}`    | `T#{t}#EXCEPTIONS` / `{STATUS}#{KIND}#{opened_at}#{id}` |
 //! | idempotency | `T#{t}#IDEM#{key}`       | `IDEM`          |                                  |                                         |
@@ -18,6 +18,7 @@
 //! | settlement line | `T#{t}#CIP#{cip}`    | `STL#{op}#{settlement}` |                          | `T#{t}#SETTLEMENTS` / `{settled_at}#{cip}#{op}#{settlement}` |
 //! | settlement file | `T#{t}#SFILE#{sha256(object key, etag)}` | `SFILE` |                   |                                         |
 //! | refund      | `T#{t}#O#{order}`        | `REFUND#{id}`   |                                  |                                         |
+//! | event       | `T#{t}#EVT#{event id}`   | `EVT`           | `T#{t}#EVENTS_DUE` / `{next attempt}#{event id}` while pending | `T#{t}#EVENTS` / `{created_at}#{event id}` |
 //!
 //! API keys and pay links are found by the hash of what the caller presents, before any tenant is
 //! known; the hash is unguessable, so these are the only keys that do not start with the tenant.
@@ -72,11 +73,6 @@ pub const PAYMENT_SK_PREFIX: &str = "PAY#";
 
 pub fn payments_list(t: &TenantId) -> String {
     format!("T#{t}#PAYMENTS")
-}
-
-/// Sparse: a payment is in this partition of GSI1 only while its merchant events are unsent.
-pub fn pending_events_list(t: &TenantId) -> String {
-    format!("T#{t}#PENDING_EVENTS")
 }
 
 pub fn voucher_sk(id: &str) -> String {
@@ -183,3 +179,19 @@ pub fn refund_sk(refund_id: &str) -> String {
     format!("REFUND#{refund_id}")
 }
 pub const REFUND_SK_PREFIX: &str = "REFUND#";
+
+/// An outbox event (see `cuadre_core::events::outbox`).
+pub fn event_pk(t: &TenantId, event_id: &str) -> String {
+    format!("T#{t}#EVT#{event_id}")
+}
+pub const EVENT_SK: &str = "EVT";
+
+/// Sparse: an event is in this partition of GSI1 only while it is pending, by when it is due.
+pub fn events_due(t: &TenantId) -> String {
+    format!("T#{t}#EVENTS_DUE")
+}
+
+/// The tenant's events by creation time.
+pub fn events_list(t: &TenantId) -> String {
+    format!("T#{t}#EVENTS")
+}

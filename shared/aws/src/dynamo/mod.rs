@@ -18,6 +18,7 @@ mod read;
 pub mod size;
 mod write;
 
+mod events;
 mod exceptions;
 mod idempotency;
 mod once;

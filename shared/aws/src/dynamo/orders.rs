@@ -8,6 +8,7 @@
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::ReturnValue;
 use chrono::{DateTime, Utc};
+use cuadre_core::events::outbox::EventRecord;
 use cuadre_core::store::{OrderStore, StoreError};
 use cuadre_core::{Cip, Order, OrderId, OrderStatus, TenantId};
 
@@ -70,7 +71,8 @@ fn earlier_cip_item(order: &Order, cip: &Cip) -> Item {
 
 impl DynamoStore {
     /// Writes `stored` under `condition`; with the lookup items of the earlier codes `before` did
-    /// not have, in one transaction (a code is never known to the order without its lookup).
+    /// not have and the events the change owes, in one transaction (a code is never known to the
+    /// order without its lookup, a change never made without its events).
     async fn write_order(
         &self,
         before: Option<&Order>,
@@ -78,6 +80,7 @@ impl DynamoStore {
         condition: &str,
         names: Names,
         values: Item,
+        events: &[EventRecord],
     ) -> Result<(), StoreError> {
         let what = format!("order {}", stored.order_id);
         let gained: Vec<&Cip> = stored
@@ -87,7 +90,7 @@ impl DynamoStore {
             .collect();
         if gained.is_empty() {
             return self
-                .put_if(order_item(stored)?, condition, names, values, &what)
+                .put_announcing(order_item(stored)?, condition, names, values, events, &what)
                 .await;
         }
         let item = order_item(stored)?;
@@ -103,6 +106,9 @@ impl DynamoStore {
                 Item::new(),
             )?);
         }
+        let (puts, event_units) = self.event_puts(events)?;
+        writes.extend(puts);
+        units += event_units;
         self.transact(writes, units, &what).await
     }
 }
@@ -123,6 +129,7 @@ impl OrderStore for DynamoStore {
             "attribute_not_exists(PK)",
             Names::new(),
             Item::new(),
+            &[],
         )
         .await
     }
@@ -155,7 +162,12 @@ impl OrderStore for DynamoStore {
         self.get_order(tenant_id, &order_id).await
     }
 
-    async fn replace_order(&self, current: &Order, next: &Order) -> Result<Order, StoreError> {
+    async fn replace_order_announcing(
+        &self,
+        current: &Order,
+        next: &Order,
+        events: &[EventRecord],
+    ) -> Result<Order, StoreError> {
         if current.tenant_id != next.tenant_id || current.order_id != next.order_id {
             return Err(StoreError::Conflict(
                 "an order cannot change its tenant or id".into(),
@@ -164,7 +176,7 @@ impl OrderStore for DynamoStore {
         let mut stored = next.clone();
         stored.version = current.version + 1;
         let (names, values) = same_order(current);
-        self.write_order(Some(current), &stored, SAME_ORDER, names, values)
+        self.write_order(Some(current), &stored, SAME_ORDER, names, values, events)
             .await?;
         Ok(stored)
     }
@@ -194,19 +206,6 @@ impl OrderStore for DynamoStore {
             Some(_) => Ok(()),
             None => Err(changed(&format!("order {}", current.order_id))),
         }
-    }
-
-    async fn transition_order(
-        &self,
-        current: &Order,
-        to: OrderStatus,
-    ) -> Result<Order, StoreError> {
-        let status = current.status.transition(to)?;
-        let next = Order {
-            status,
-            ..current.clone()
-        };
-        self.replace_order(current, &next).await
     }
 
     async fn list_orders_by_status(

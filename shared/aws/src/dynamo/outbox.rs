@@ -1,8 +1,8 @@
-//! The payment outbox: a payment item written with its merchant events unsent carries a marker
-//! (with a lease for the sender holding it) and sits in a sparse GSI1 partition of the tenant until
-//! the events are sent (see [`keys`]).
-//!
-//! [`keys`]: super::keys
+//! The payment's follow-up marker: a payment item written before its follow-up (the order's move,
+//! the exceptions, each written with its events in the event outbox) carries a marker with a lease
+//! for the request running it, so a repeated notification waits for it or takes it over. A
+//! follow-up no repeat came for is finished by the next reconciliation run, which moves the order
+//! and raises the exceptions (with their events) from the payment itself.
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use cuadre_core::store::{Created, PaymentEvents, PaymentOutbox, StoreError};
 use cuadre_core::{Cip, OperationNumber, Payment, TenantId};
 
-use super::item::{from_item, from_items, key, n, with_keys};
+use super::item::{from_item, key, n};
 use super::keys::*;
 use super::payments::payment_item;
 use super::read::Partition;
@@ -50,22 +50,7 @@ impl PaymentOutbox for DynamoStore {
         payment: &Payment,
         lease_until: DateTime<Utc>,
     ) -> Result<(Created<Payment>, PaymentEvents), StoreError> {
-        let t = &payment.tenant_id;
-        let mut item = with_keys(
-            payment_item(payment)?,
-            &[
-                (GSI1PK, pending_events_list(t)),
-                (
-                    GSI1SK,
-                    format!(
-                        "{}#{}#{}",
-                        sortable(payment.received_at),
-                        payment.cip,
-                        payment.operation_number
-                    ),
-                ),
-            ],
-        );
+        let mut item = payment_item(payment)?;
         item.insert(EVENTS_PENDING.to_string(), AttributeValue::Bool(true));
         item.insert(
             EVENTS_LEASE_UNTIL.to_string(),
@@ -134,12 +119,10 @@ impl PaymentOutbox for DynamoStore {
             .update_item()
             .table_name(&self.table)
             .set_key(Some(payment_key(tenant_id, cip, operation_number)))
-            .update_expression("REMOVE #pending, #lease, #gpk, #gsk")
+            .update_expression("REMOVE #pending, #lease")
             .condition_expression("attribute_exists(#pending)")
             .expression_attribute_names("#pending", EVENTS_PENDING)
             .expression_attribute_names("#lease", EVENTS_LEASE_UNTIL)
-            .expression_attribute_names("#gpk", GSI1PK)
-            .expression_attribute_names("#gsk", GSI1SK)
             .return_values(ReturnValue::AllOld)
             .send()
             .await;
@@ -157,15 +140,5 @@ impl PaymentOutbox for DynamoStore {
             Partition::table(cip_pk(tenant_id, cip)).prefixed(PAYMENT_SK_PREFIX),
         )
         .await
-    }
-
-    async fn payments_with_pending_events(
-        &self,
-        tenant_id: &TenantId,
-        limit: i32,
-    ) -> Result<Vec<Payment>, StoreError> {
-        let pending = Partition::gsi1(pending_events_list(tenant_id));
-        let (items, _) = self.query_page(&pending, None, Some(limit)).await?;
-        from_items(items)
     }
 }

@@ -7,6 +7,8 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
+use cuadre_core::events::outbox::EventRecord;
+use cuadre_core::events::MerchantEvent;
 use cuadre_core::refund::{Refund, RefundStatus};
 use cuadre_core::store::{RefundStore, StoreError};
 use cuadre_core::{Order, OrderId, OrderStatus, TenantId};
@@ -17,6 +19,14 @@ use super::orders::{order_item, same_order, SAME_ORDER};
 use super::read::Partition;
 use super::write::{build, version_condition, SAME_VERSION};
 use super::{size, DynamoStore, Item};
+
+/// The outbox records of what a refund's write owes (`MerchantEvent::owed_by_refund`).
+fn owed(refund: &Refund, order_move: Option<(&Order, &Order)>) -> Vec<EventRecord> {
+    MerchantEvent::owed_by_refund(refund, order_move)
+        .into_iter()
+        .map(EventRecord::occurred)
+        .collect()
+}
 
 fn refund_item(refund: &Refund) -> Result<Item, StoreError> {
     Ok(with_keys(
@@ -56,7 +66,7 @@ impl RefundStore for DynamoStore {
                 .build(),
         )?;
         let item = refund_item(refund)?;
-        let units = size::write_units(size::item_size(&item))
+        let mut units = size::write_units(size::item_size(&item))
             + size::write_units(size::item_size(&order_item(&claimed)?));
         let put = self.transact_put(
             item,
@@ -64,12 +74,12 @@ impl RefundStore for DynamoStore {
             HashMap::new(),
             HashMap::new(),
         )?;
-        self.transact(
-            vec![TransactWriteItem::builder().update(claim).build(), put],
-            units,
-            &format!("order {}", order.order_id),
-        )
-        .await?;
+        let (events, event_units) = self.event_puts(&owed(refund, None))?;
+        units += event_units;
+        let mut writes = vec![TransactWriteItem::builder().update(claim).build(), put];
+        writes.extend(events);
+        self.transact(writes, units, &format!("order {}", order.order_id))
+            .await?;
         Ok(claimed)
     }
 
@@ -105,9 +115,18 @@ impl RefundStore for DynamoStore {
         }
         let mut stored = next.clone();
         stored.version = current.version + 1;
-        self.put_if_version(
+        let owed = if stored.status != current.status {
+            owed(&stored, None)
+        } else {
+            Vec::new()
+        };
+        let (names, values) = version_condition(current.version);
+        self.put_announcing(
             refund_item(&stored)?,
-            current.version,
+            SAME_VERSION,
+            names,
+            values,
+            &owed,
             &format!("refund {}", current.refund_id),
         )
         .await?;
@@ -145,9 +164,12 @@ impl RefundStore for DynamoStore {
             self.transact_put(refund_item, SAME_VERSION, refund_names, refund_values)?;
         let (order_names, order_values) = same_order(order);
         let order_put = self.transact_put(order_item, SAME_ORDER, order_names, order_values)?;
+        let (events, event_units) = self.event_puts(&owed(&stored, Some((order, &refunded))))?;
+        let mut writes = vec![refund_put, order_put];
+        writes.extend(events);
         self.transact(
-            vec![refund_put, order_put],
-            units,
+            writes,
+            units + event_units,
             &format!("refund {} or order {}", current.refund_id, order.order_id),
         )
         .await?;

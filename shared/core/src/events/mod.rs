@@ -1,6 +1,8 @@
-//! Events cuadre tells a merchant about (`order.paid`, `order.expired`, `exception.opened`,
-//! `exception.resolved`). Each has a stable id derived from the fact it reports, so a retried
-//! delivery carries the same id and receivers can de-duplicate.
+//! Events cuadre tells a merchant about ([`EventType`]). Each has a stable id derived from the fact
+//! it reports, so a retried delivery carries the same id and receivers can de-duplicate. Every
+//! event is kept in the outbox ([`outbox`]) by the write that owes it.
+
+pub mod outbox;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -20,20 +22,51 @@ pub enum EventType {
     OrderPaid,
     #[serde(rename = "order.expired")]
     OrderExpired,
+    #[serde(rename = "order.settled")]
+    OrderSettled,
+    #[serde(rename = "order.reversed")]
+    OrderReversed,
+    #[serde(rename = "order.refunded")]
+    OrderRefunded,
+    #[serde(rename = "refund.updated")]
+    RefundUpdated,
     #[serde(rename = "exception.opened")]
     ExceptionOpened,
+    #[serde(rename = "exception.acknowledged")]
+    ExceptionAcknowledged,
     #[serde(rename = "exception.resolved")]
     ExceptionResolved,
 }
 
 impl EventType {
+    pub const ALL: [EventType; 9] = [
+        EventType::OrderPaid,
+        EventType::OrderExpired,
+        EventType::OrderSettled,
+        EventType::OrderReversed,
+        EventType::OrderRefunded,
+        EventType::RefundUpdated,
+        EventType::ExceptionOpened,
+        EventType::ExceptionAcknowledged,
+        EventType::ExceptionResolved,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             EventType::OrderPaid => "order.paid",
             EventType::OrderExpired => "order.expired",
+            EventType::OrderSettled => "order.settled",
+            EventType::OrderReversed => "order.reversed",
+            EventType::OrderRefunded => "order.refunded",
+            EventType::RefundUpdated => "refund.updated",
             EventType::ExceptionOpened => "exception.opened",
+            EventType::ExceptionAcknowledged => "exception.acknowledged",
             EventType::ExceptionResolved => "exception.resolved",
         }
+    }
+
+    pub fn parse(s: &str) -> Option<EventType> {
+        EventType::ALL.into_iter().find(|t| t.as_str() == s)
     }
 }
 
@@ -111,6 +144,23 @@ pub struct OrderExpiredData {
     pub expires_at: DateTime<Utc>,
 }
 
+/// `data` of `order.settled`, `order.reversed` and `order.refunded`: the order after the move.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderChangedData {
+    pub order_id: OrderId,
+    pub cip: Option<Cip>,
+    pub status: OrderStatus,
+    pub previous_status: OrderStatus,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub amount: Decimal,
+    pub currency: Currency,
+    /// The payment the move is about (the reversed one for `order.reversed`), when there is one.
+    #[serde(default)]
+    pub operation_number: Option<OperationNumber>,
+    #[serde(with = "crate::time::serde_lima")]
+    pub changed_at: DateTime<Utc>,
+}
+
 /// An exception as the merchant sees it: the merchant API's answer, and the `data` of
 /// `exception.opened` and `exception.resolved`. Every field is always present (`null` when unset).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -174,8 +224,24 @@ impl EventData for OrderExpiredData {
     const TYPES: &'static [EventType] = &[EventType::OrderExpired];
 }
 
+impl EventData for OrderChangedData {
+    const TYPES: &'static [EventType] = &[
+        EventType::OrderSettled,
+        EventType::OrderReversed,
+        EventType::OrderRefunded,
+    ];
+}
+
+impl EventData for crate::refund::Refund {
+    const TYPES: &'static [EventType] = &[EventType::RefundUpdated];
+}
+
 impl EventData for ExceptionData {
-    const TYPES: &'static [EventType] = &[EventType::ExceptionOpened, EventType::ExceptionResolved];
+    const TYPES: &'static [EventType] = &[
+        EventType::ExceptionOpened,
+        EventType::ExceptionAcknowledged,
+        EventType::ExceptionResolved,
+    ];
 }
 
 /// An event's `data` is not the shape its type promises.
@@ -282,6 +348,103 @@ impl MerchantEvent {
             &record.exception_id,
             record.resolved_at.unwrap_or(record.opened_at),
             &ExceptionData::of(record),
+        )
+    }
+
+    /// `exception.acknowledged`: who is looking at it; once per exception.
+    pub fn exception_acknowledged(record: &ExceptionRecord) -> Self {
+        MerchantEvent::typed(
+            EventType::ExceptionAcknowledged,
+            record.tenant_id.clone(),
+            &record.exception_id,
+            record.acknowledged_at.unwrap_or(record.opened_at),
+            &ExceptionData::of(record),
+        )
+    }
+
+    /// What an exception's write owes the merchant: `exception.opened` when it is new, then one
+    /// event per status it reaches. The store writes it in the same transaction as the record.
+    pub fn owed_by_exception(
+        before: Option<&ExceptionRecord>,
+        after: &ExceptionRecord,
+    ) -> Option<MerchantEvent> {
+        match (before.map(|b| b.status), after.status) {
+            (None, _) => Some(MerchantEvent::exception_opened(after)),
+            (Some(b), a) if b == a => None,
+            (_, ExceptionStatus::Acknowledged) => {
+                Some(MerchantEvent::exception_acknowledged(after))
+            }
+            (_, ExceptionStatus::Resolved) => Some(MerchantEvent::exception_resolved(after)),
+            (_, ExceptionStatus::Open) => None,
+        }
+    }
+
+    /// `order.settled`, `order.reversed` or `order.refunded` for an order that moved from
+    /// `before`'s status to `after`'s (`payment` names the payment the move is about).
+    pub fn order_changed(
+        event_type: EventType,
+        before: &Order,
+        after: &Order,
+        payment: Option<&OperationNumber>,
+        at: DateTime<Utc>,
+    ) -> Self {
+        let data = OrderChangedData {
+            order_id: after.order_id.clone(),
+            cip: after.cip.clone(),
+            status: after.status,
+            previous_status: before.status,
+            amount: after.amount.amount(),
+            currency: after.amount.currency(),
+            operation_number: payment.cloned(),
+            changed_at: at,
+        };
+        let fact = match (event_type, payment) {
+            (EventType::OrderReversed, Some(op)) => format!("{}/{}", after.order_id, op),
+            _ => after.order_id.to_string(),
+        };
+        MerchantEvent::typed(event_type, after.tenant_id.clone(), &fact, at, &data)
+    }
+
+    /// What a refund's write owes: its `refund.updated`, and `order.refunded` when the write also
+    /// moved the order (`order_move`: the order before and after).
+    pub fn owed_by_refund(
+        refund: &crate::refund::Refund,
+        order_move: Option<(&Order, &Order)>,
+    ) -> Vec<MerchantEvent> {
+        let updated = MerchantEvent::refund_updated(refund);
+        let at = updated.occurred_at;
+        let mut owed = vec![updated];
+        if let Some((before, after)) = order_move {
+            owed.push(MerchantEvent::order_changed(
+                EventType::OrderRefunded,
+                before,
+                after,
+                None,
+                at,
+            ));
+        }
+        owed
+    }
+
+    /// `refund.updated`: the refund as it now stands; one per status it reaches, at the time it
+    /// reached it.
+    pub fn refund_updated(refund: &crate::refund::Refund) -> Self {
+        let at = refund
+            .completed_at
+            .or(refund.failed_at)
+            .or(refund.paid_out_at)
+            .unwrap_or(refund.requested_at);
+        MerchantEvent::typed(
+            EventType::RefundUpdated,
+            refund.tenant_id.clone(),
+            &format!(
+                "{}/{}/{}",
+                refund.order_id,
+                refund.refund_id,
+                refund.status.as_str()
+            ),
+            at,
+            refund,
         )
     }
 }
