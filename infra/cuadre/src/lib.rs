@@ -26,6 +26,7 @@ macro_rules! errln {
 pub mod context;
 pub mod demo;
 pub mod dev;
+pub mod events;
 pub mod reconcile;
 pub mod sandbox;
 pub mod tenant;

@@ -6,7 +6,7 @@
 //! one variant to [`Command`] and one to [`CliError`], and one arm in [`run`]. A group that talks to
 //! AWS takes the global [`cuadre::context::AwsArgs`] and calls [`cuadre::context::Context::load`].
 
-use cuadre::{demo, dev, errln, reconcile, sandbox, tenant, voucher, webhook};
+use cuadre::{demo, dev, errln, events, reconcile, sandbox, tenant, voucher, webhook};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -37,6 +37,8 @@ enum Command {
     Sandbox(sandbox::SandboxArgs),
     /// Send a signed PagoEfectivo payment notification, to test a receiver.
     Webhook(webhook::WebhookArgs),
+    /// Merchant events: send a signed sample, follow a tenant's events, redrive the DLQ.
+    Events(events::EventsArgs),
     /// Reconcile orders, payments, settlements and vouchers from files (offline).
     Reconcile(reconcile::ReconcileArgs),
     /// Synthetic inputs for `cuadre reconcile` (benchmarks, tests, demos).
@@ -60,6 +62,8 @@ enum CliError {
     #[error(transparent)]
     Webhook(#[from] webhook::WebhookError),
     #[error(transparent)]
+    Events(#[from] events::EventsError),
+    #[error(transparent)]
     Reconcile(#[from] reconcile::ReconcileError),
     #[error(transparent)]
     Voucher(#[from] voucher::VoucherError),
@@ -74,6 +78,7 @@ async fn run(aws: cuadre::context::AwsArgs, command: Command) -> Result<(), CliE
         Command::Tenant(args) => tenant::run(&aws, args).await?,
         Command::Sandbox(args) => sandbox::run(args).await?,
         Command::Webhook(args) => webhook::run(args).await?,
+        Command::Events(args) => events::run(args).await?,
         Command::Dev(args) => dev::run(args).await?,
         Command::Demo(args) => demo::run(args).await?,
         Command::Reconcile(args) => reconcile::run(args)?,

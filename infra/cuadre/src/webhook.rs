@@ -105,7 +105,13 @@ pub async fn run(args: WebhookArgs) -> Result<(), WebhookError> {
 }
 
 fn read_secret(args: &SendArgs) -> Result<String, WebhookError> {
-    if args.secret_stdin {
+    read_secret_from(args.secret_stdin, args.secret_env.as_deref())
+}
+
+/// A signing secret from the first line of stdin, or from the environment variable `env` (never
+/// from the command line, where `ps` and shell history would keep it).
+pub(crate) fn read_secret_from(stdin: bool, env: Option<&str>) -> Result<String, WebhookError> {
+    if stdin {
         let stdin = std::io::stdin();
         if stdin.is_terminal() {
             let mut err = std::io::stderr();
@@ -123,7 +129,7 @@ fn read_secret(args: &SendArgs) -> Result<String, WebhookError> {
         }
         return Ok(secret);
     }
-    let var = args.secret_env.clone().unwrap_or_default();
+    let var = env.unwrap_or_default().to_string();
     std::env::var(&var)
         .ok()
         .filter(|s| !s.is_empty())
@@ -243,7 +249,7 @@ async fn send(args: SendArgs) -> Result<(), WebhookError> {
 }
 
 /// reqwest's top-level message is vague ("error sending request"); the causes say why.
-fn error_chain(e: &dyn std::error::Error) -> String {
+pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
     let mut text = e.to_string();
     let mut source = e.source();
     while let Some(s) = source {

@@ -70,9 +70,20 @@ pub fn register_functions(registry: &mut Registry, hosting: &Hosting) -> Result<
 
     let env = hosting.env("notify-merchant");
     let app = notify_merchant::App::from_env(&env, &env.aws).map_err(named("notify-merchant"))?;
+    let sweeper = app.clone();
     registry.queue("notify-merchant", move |event| {
         let app = app.clone();
         async move { notify_merchant::handle(&app, event).await }
+    });
+    // Its second trigger: the outbox sweeper's schedule.
+    registry.schedule("notify-merchant", move |_payload| {
+        let app = sweeper.clone();
+        async move {
+            notify_merchant::sweep(&app)
+                .await
+                .map(drop)
+                .map_err(|e| e.to_string())
+        }
     });
 
     let env = hosting.env("reconcile-worker");

@@ -6,7 +6,7 @@ pub mod events;
 pub mod links;
 pub mod queue;
 pub mod secrets;
-mod sqs;
+pub mod sqs;
 pub mod textract;
 
 pub use config::{lambda_sdk_config, load_sdk_config, AwsContext, AwsEndpoint};

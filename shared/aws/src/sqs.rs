@@ -6,14 +6,14 @@ use aws_sdk_sqs::error::DisplayErrorContext;
 use aws_sdk_sqs::types::{MessageAttributeValue, SendMessageBatchRequestEntry};
 
 /// One message: its body and its String message attributes.
-pub(crate) struct Outgoing<'a> {
+pub struct Outgoing<'a> {
     pub body: String,
     pub attributes: Vec<(&'static str, &'a str)>,
 }
 
 /// A queue and the client that reaches it.
 #[derive(Debug, Clone)]
-pub(crate) struct SqsQueue {
+pub struct SqsQueue {
     client: aws_sdk_sqs::Client,
     queue_url: String,
 }
@@ -64,4 +64,52 @@ impl SqsQueue {
         }
         Ok(())
     }
+}
+
+/// Moves up to `max` messages from a dead-letter queue back to `queue_url` (body and message
+/// attributes as they were), deleting each from the DLQ only once the queue took it; how many
+/// moved. Stops when the DLQ shows no more messages.
+pub async fn redrive(
+    client: &aws_sdk_sqs::Client,
+    dlq_url: &str,
+    queue_url: &str,
+    max: usize,
+) -> Result<usize, String> {
+    let mut moved = 0;
+    while moved < max {
+        let out = client
+            .receive_message()
+            .queue_url(dlq_url)
+            .max_number_of_messages(i32::try_from((max - moved).min(10)).unwrap_or(10))
+            .message_attribute_names("All")
+            .wait_time_seconds(1)
+            .send()
+            .await
+            .map_err(|e| DisplayErrorContext(&e).to_string())?;
+        let messages = out.messages.unwrap_or_default();
+        if messages.is_empty() {
+            break;
+        }
+        for message in messages {
+            client
+                .send_message()
+                .queue_url(queue_url)
+                .set_message_body(message.body)
+                .set_message_attributes(message.message_attributes)
+                .send()
+                .await
+                .map_err(|e| DisplayErrorContext(&e).to_string())?;
+            if let Some(handle) = message.receipt_handle {
+                client
+                    .delete_message()
+                    .queue_url(dlq_url)
+                    .receipt_handle(handle)
+                    .send()
+                    .await
+                    .map_err(|e| DisplayErrorContext(&e).to_string())?;
+            }
+            moved += 1;
+        }
+    }
+    Ok(moved)
 }
