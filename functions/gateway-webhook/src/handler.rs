@@ -8,10 +8,10 @@ use cuadre_core::records::sha256_hex;
 use cuadre_core::store::{Created, PaymentEvents, StoreError};
 use cuadre_core::time::lima_date;
 use cuadre_core::{
-    ExceptionRecord, OperationNumber, Order, OrderId, OrderStatus, Payment, PaymentSource, Tenant,
-    TenantId,
+    ExceptionKey, ExceptionKind, ExceptionRecord, OperationNumber, Order, OrderId, OrderStatus,
+    Payment, PaymentSource, Tenant, TenantId,
 };
-use cuadre_gateway::notification::verify_notification;
+use cuadre_gateway::notification::{verify_notification, EVENT_REFUNDED};
 use cuadre_gateway::Notification;
 use cuadre_lambda::http::Routes;
 use cuadre_lambda::metrics::Metrics;
@@ -31,7 +31,7 @@ pub const ROUTES: Routes = Routes(&["POST /v1/webhooks/pagoefectivo/{tenant_id}"
 /// `PE-Signature`, as `http` stores header names (lowercase); lookups ignore case.
 const SIGNATURE: &str = "pe-signature";
 /// CloudWatch metrics (EMF): every answer by status class, payments, exceptions.
-const METRICS: Metrics = Metrics::new("gateway-webhook");
+pub(crate) const METRICS: Metrics = Metrics::new("gateway-webhook");
 
 /// Answers one delivery; every failure is a problem+json response.
 pub async fn handle(app: &App, req: Request) -> Response<Body> {
@@ -70,6 +70,7 @@ async fn receive(app: &App, req: Request) -> Result<Response<Body>, Problem> {
             )
             .await?;
             tracing::error!(tenant_id = %tenant.tenant_id, key, error = %e, "a signed notification could not be read; archived");
+            unreadable(app, &tenant, body, &key, &e.to_string()).await?;
             return Err(Problem::bad_request(format!(
                 "the notification could not be read: {e}"
             )));
@@ -83,8 +84,12 @@ async fn receive(app: &App, req: Request) -> Result<Response<Body>, Problem> {
         received_at,
     };
 
+    if notification.event_type == EVENT_REFUNDED {
+        archive(app, archived).await?;
+        return crate::reversal::reverse(app, &tenant, &notification, received_at).await;
+    }
     if !notification.is_paid() {
-        // Nothing to act on (cip.expired, cip.refunded, …): kept as received, acknowledged.
+        // Nothing to act on (cip.expired, …): kept as received, acknowledged.
         archive(app, archived).await?;
         tracing::info!(
             tenant_id = %tenant.tenant_id,
@@ -103,6 +108,7 @@ async fn receive(app: &App, req: Request) -> Result<Response<Body>, Problem> {
         Err(e) => {
             archive(app, archived).await?;
             tracing::error!(tenant_id = %tenant.tenant_id, cip = %notification.data.cip, error = %e, "a signed notification with an amount no payment can have; archived");
+            unreadable(app, &tenant, body, &key, &format!("data.amount: {e}")).await?;
             return Err(Problem::validation(vec![FieldError::new(
                 "data.amount",
                 e.to_string(),
@@ -136,6 +142,7 @@ async fn receive(app: &App, req: Request) -> Result<Response<Body>, Problem> {
         source: PaymentSource::Notification,
         raw_ref: Some(key.clone()),
         settled_as: None,
+        reversed_at: None,
     };
     let lease_until = received_at + app.settings.events_lease;
     let (created, events) = app
@@ -261,6 +268,44 @@ async fn archive(app: &App, object: ArchivedNotification<'_>) -> Result<(), Prob
         tracing::error!(error = %e, "could not archive the notification");
         Problem::unavailable("the notification could not be archived; send it again")
     })
+}
+
+/// A signed body we cannot act on is evidence of real money: `UNREADABLE_NOTIFICATION` (one per
+/// body, keyed by its stand-in number) tells the finance person where it is archived.
+async fn unreadable(
+    app: &App,
+    tenant: &Tenant,
+    body: &[u8],
+    archived_as: &str,
+    reason: &str,
+) -> Result<(), Problem> {
+    let stand_in =
+        OperationNumber::parse(&settlement::stand_in(body)).map_err(|_| Problem::internal())?;
+    let record = ExceptionRecord::open(
+        tenant.tenant_id.clone(),
+        ExceptionKey {
+            kind: ExceptionKind::UnreadableNotification,
+            order_id: None,
+            cip: None,
+            operation_number: Some(stand_in),
+        },
+        format!(
+            "a notification signed with this merchant's PagoEfectivo key could not be read \
+             ({reason}); it is archived as {archived_as}: check it with PagoEfectivo"
+        ),
+        app.now(),
+    );
+    if let Created::New(record) = app
+        .store
+        .raise_exception(&record)
+        .await
+        .map_err(store_problem)?
+    {
+        METRICS.exception_opened(&record);
+        let event = MerchantEvent::exception_opened(&record);
+        cuadre_lambda::announce::announce(app.events.as_ref(), &[event]).await;
+    }
+    Ok(())
 }
 
 /// `webhooks/{tenant}/{yyyy-mm-dd}/unreadable-{sha256 prefix}.json`: a signed body we cannot read.
@@ -512,7 +557,7 @@ async fn settle_order(
     ))
 }
 
-fn store_problem(e: StoreError) -> Problem {
+pub(crate) fn store_problem(e: StoreError) -> Problem {
     match e {
         StoreError::Unavailable(cause) => {
             tracing::error!(cause, "store unavailable");

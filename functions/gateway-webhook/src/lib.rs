@@ -2,15 +2,19 @@
 //! merchant's signed payment notifications.
 //!
 //! A notification is taken only when its `PE-Signature` (HMAC-SHA256 of the raw body bytes with the
-//! merchant's PagoEfectivo secret key) is right. It is archived as received (S3, `webhooks/…`), the
-//! payment is recorded once per (tenant, CIP, operation number) with an outbox marker, the payment
-//! rules are applied ([`cuadre_core::rules::arrival::decide`]: the order becomes `PAID`, exceptions are raised) and the
-//! merchant events go to the notifications queue, all before the 200 the gateway waits for.
+//! merchant's PagoEfectivo secret key) is right. It is archived as received (S3, `webhooks/…`)
+//! before anything can refuse it (a signed body we cannot read raises `UNREADABLE_NOTIFICATION`).
+//! A `cip.paid` payment is recorded once per (tenant, CIP, operation number) with a follow-up
+//! marker, and the payment rules are applied ([`cuadre_core::rules::arrival::decide`]: the order
+//! becomes `PAID` with its `order.paid`, exceptions are raised with their `exception.opened`, all in
+//! the event outbox); a `cip.refunded` reverses the payment ([`reversal`]). The events are queued
+//! (the fast path) before the 200 the gateway waits for.
 
 pub mod adapters;
 pub mod app;
 pub mod handler;
 pub mod ports;
+mod reversal;
 mod start;
 
 pub use app::{App, Settings};

@@ -25,10 +25,15 @@ pub enum ExceptionKind {
     UnreadableVoucher,
     HighValueReview,
     SuspectedTampering,
+    /// PagoEfectivo reversed a payment (`cip.refunded`): the order is no longer paid, and money
+    /// already settled must come back out of the books.
+    PaymentReversed,
+    /// A notification whose signature verifies could not be read: real money may be behind it.
+    UnreadableNotification,
 }
 
 impl ExceptionKind {
-    pub const ALL: [ExceptionKind; 14] = [
+    pub const ALL: [ExceptionKind; 16] = [
         ExceptionKind::AmountMismatch,
         ExceptionKind::CurrencyMismatch,
         ExceptionKind::DuplicatePayment,
@@ -43,7 +48,18 @@ impl ExceptionKind {
         ExceptionKind::UnreadableVoucher,
         ExceptionKind::HighValueReview,
         ExceptionKind::SuspectedTampering,
+        ExceptionKind::PaymentReversed,
+        ExceptionKind::UnreadableNotification,
     ];
+
+    /// Whether the reconciliation engine finds this kind from the facts (the others are raised
+    /// where they happen: the gateway's webhook).
+    pub fn found_by_reconciliation(self) -> bool {
+        !matches!(
+            self,
+            ExceptionKind::PaymentReversed | ExceptionKind::UnreadableNotification
+        )
+    }
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -61,6 +77,8 @@ impl ExceptionKind {
             ExceptionKind::UnreadableVoucher => "UNREADABLE_VOUCHER",
             ExceptionKind::HighValueReview => "HIGH_VALUE_REVIEW",
             ExceptionKind::SuspectedTampering => "SUSPECTED_TAMPERING",
+            ExceptionKind::PaymentReversed => "PAYMENT_REVERSED",
+            ExceptionKind::UnreadableNotification => "UNREADABLE_NOTIFICATION",
         }
     }
 }
@@ -123,10 +141,16 @@ impl ExceptionKey {
                 self.kind.as_str(),
                 part(self.cip.as_ref().map(Cip::as_str))
             ),
-            ExceptionKind::DuplicatePayment => format!(
+            ExceptionKind::DuplicatePayment | ExceptionKind::PaymentReversed => format!(
                 "{}.{}.{}",
                 self.kind.as_str(),
                 part(self.order_id.as_ref().map(OrderId::as_str)),
+                part(self.operation_number.as_ref().map(OperationNumber::as_str))
+            ),
+            // Keyed by the body's stand-in number: one per unreadable body.
+            ExceptionKind::UnreadableNotification => format!(
+                "{}.{}",
+                self.kind.as_str(),
                 part(self.operation_number.as_ref().map(OperationNumber::as_str))
             ),
             _ => format!(

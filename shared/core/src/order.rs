@@ -51,8 +51,9 @@ impl OrderStatus {
 
     /// The legal moves. Money that really arrived always wins over a clock or a cancel that
     /// raced it: a late payment moves `EXPIRED` to `PAID`, and a payment the gateway took before
-    /// our cancel reached it moves `CANCELLED` to `PAID`. A bank reversal puts `PAID` back to
-    /// `PENDING`. Extending an expired code revives it (`EXPIRED` → `PENDING`).
+    /// our cancel reached it moves `CANCELLED` to `PAID`. A gateway reversal (`cip.refunded`) puts
+    /// `PAID` back to `PENDING`, and a `SETTLED` one too (the money must come back out of the
+    /// books). Extending an expired code revives it (`EXPIRED` → `PENDING`).
     pub fn can_become(self, next: OrderStatus) -> bool {
         use OrderStatus::*;
         matches!(
@@ -61,7 +62,7 @@ impl OrderStatus {
                 | (Expired, Paid | Pending)
                 | (Cancelled, Paid)
                 | (Paid, Settled | Refunded | Pending)
-                | (Settled, Refunded)
+                | (Settled, Refunded | Pending)
         )
     }
 

@@ -90,6 +90,13 @@ pub struct Payment {
     /// notification is still the same payment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settled_as: Option<OperationNumber>,
+    /// When PagoEfectivo reversed the payment (`cip.refunded`): it no longer pays its order.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::time::serde_lima::option"
+    )]
+    pub reversed_at: Option<DateTime<Utc>>,
 }
 
 /// What OCR read from a voucher (docs/vouchers.md's schema); any field may be missing.

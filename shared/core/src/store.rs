@@ -126,6 +126,13 @@ pub trait OrderStore: Send + Sync {
 pub trait PaymentStore: Send + Sync {
     /// Records a payment once per (tenant, CIP, operation number).
     async fn record_payment(&self, payment: &Payment) -> Result<Created<Payment>, StoreError>;
+    /// Marks a recorded payment reversed at `at`, once: `New` when this call reversed it,
+    /// `AlreadyExisted` (with the first reversal's time) when it already was.
+    async fn reverse_payment(
+        &self,
+        payment: &Payment,
+        at: DateTime<Utc>,
+    ) -> Result<Created<Payment>, StoreError>;
     async fn payments_for_cip(
         &self,
         tenant_id: &TenantId,

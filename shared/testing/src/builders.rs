@@ -178,6 +178,7 @@ impl PaymentBuilder {
                 source: PaymentSource::Notification,
                 raw_ref: None,
                 settled_as: None,
+                reversed_at: None,
             },
         }
     }

@@ -129,6 +129,7 @@ impl Run<'_> {
             source: PaymentSource::StatusLookup,
             raw_ref: None,
             settled_as: None,
+            reversed_at: None,
         };
         if let Some(existing) = self
             .app
@@ -136,6 +137,10 @@ impl Run<'_> {
             .get_payment(&payment.tenant_id, &payment.cip, &payment.operation_number)
             .await?
         {
+            // Reversed by the gateway: it pays nothing, whatever a lagging lookup says.
+            if existing.reversed_at.is_some() {
+                return Ok(Some(false));
+            }
             // The notification arrived after all: only the status may need to catch up.
             if existing.source == PaymentSource::Notification {
                 self.move_order(order.clone(), OrderStatus::Paid, Some(&existing))

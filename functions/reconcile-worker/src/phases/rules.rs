@@ -37,7 +37,11 @@ impl Run<'_> {
             }};
         }
         let orders: Vec<Order> = read_all!(list_orders);
-        let payments: Vec<Payment> = read_all!(list_payments);
+        // A reversed payment pays nothing (the webhook moved its order and raised PAYMENT_REVERSED).
+        let payments: Vec<Payment> = read_all!(list_payments)
+            .into_iter()
+            .filter(|p: &Payment| p.reversed_at.is_none())
+            .collect();
         let lines: Vec<SettlementLine> = read_all!(list_settlement_lines);
         let vouchers: Vec<cuadre_core::Voucher> = read_all!(list_vouchers);
         let mut known = HashSet::new();

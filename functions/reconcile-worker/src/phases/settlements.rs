@@ -122,6 +122,7 @@ impl Run<'_> {
             source: PaymentSource::Settlement,
             raw_ref: None,
             settled_as: None,
+            reversed_at: None,
         };
         let found = FoundIn::Settlement(&line.settlement_id);
         self.record_missed(&order, payment, found).await

@@ -43,6 +43,7 @@ fn sample_payment(order: &Order, now: DateTime<Utc>) -> Payment {
         source: PaymentSource::Notification,
         raw_ref: None,
         settled_as: None,
+        reversed_at: None,
     }
 }
 

@@ -6,6 +6,8 @@
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::ReturnValue;
 use cuadre_core::store::{Created, PaymentStore, StoreError};
+use chrono::{DateTime, Utc};
+use cuadre_core::time::format_lima;
 use cuadre_core::{Cip, OperationNumber, Payment, TenantId};
 
 use super::error::changed;
@@ -40,6 +42,42 @@ impl PaymentStore for DynamoStore {
     async fn record_payment(&self, payment: &Payment) -> Result<Created<Payment>, StoreError> {
         self.create(payment_item(payment)?, payment, "payment")
             .await
+    }
+
+    async fn reverse_payment(
+        &self,
+        payment: &Payment,
+        at: DateTime<Utc>,
+    ) -> Result<Created<Payment>, StoreError> {
+        let t = &payment.tenant_id;
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(
+                cip_pk(t, &payment.cip),
+                &payment_sk(&payment.operation_number),
+            )))
+            .update_expression("SET #rev = :at")
+            .condition_expression("attribute_exists(PK) AND attribute_not_exists(#rev)")
+            .expression_attribute_names("#rev", "reversed_at")
+            .expression_attribute_values(":at", s(format_lima(at)))
+            .return_values(ReturnValue::AllNew)
+            .send()
+            .await;
+        match self.billed(result)? {
+            Some(item) => Ok(Created::New(from_item(item)?)),
+            None => match self
+                .get_payment(t, &payment.cip, &payment.operation_number)
+                .await?
+            {
+                Some(stored) if stored.reversed_at.is_some() => Ok(Created::AlreadyExisted(stored)),
+                _ => Err(StoreError::NotFound(format!(
+                    "payment {} of CIP {}",
+                    payment.operation_number, payment.cip
+                ))),
+            },
+        }
     }
 
     async fn payments_for_cip(

@@ -132,6 +132,7 @@ mod tests {
             source: PaymentSource::Notification,
             raw_ref: None,
             settled_as: None,
+            reversed_at: None,
         }
     }
 
