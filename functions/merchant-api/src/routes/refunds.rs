@@ -1,8 +1,7 @@
 //! Refunds of a paid order: `POST`/`GET /v1/payment-codes/{order_id}/refunds` (the `POST` takes an
 //! `Idempotency-Key`) and `PATCH /v1/payment-codes/{order_id}/refunds/{refund_id}`.
 
-use chrono::{DateTime, Utc};
-use cuadre_core::events::MerchantEvent;
+use cuadre_core::events::{MerchantEvent, RefundData};
 use cuadre_core::money::exact_json::decimal_from_raw;
 use cuadre_core::refund::{check_refundable, Refund, RefundLimitError, RefundStatus};
 use cuadre_core::store::StoreError;
@@ -14,7 +13,7 @@ use cuadre_lambda::problem::{json_response, FieldError, Problem};
 use lambda_http::http::{HeaderMap, StatusCode};
 use lambda_http::{Body, Response};
 use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{json, Value};
 
@@ -27,42 +26,9 @@ const MAX_NOTE: usize = 2000;
 /// Conditional writes lost to concurrent writers before the request gives up with a 409.
 const ATTEMPTS: usize = 3;
 
-/// A refund as the merchant sees it.
-#[derive(Debug, Serialize)]
-struct RefundView<'a> {
-    refund_id: &'a str,
-    order_id: &'a str,
-    status: RefundStatus,
-    amount: String,
-    currency: Currency,
-    reason: &'a str,
-    #[serde(with = "cuadre_core::time::serde_lima")]
-    requested_at: DateTime<Utc>,
-    requested_by: &'a str,
-    #[serde(with = "cuadre_core::time::serde_lima::option")]
-    paid_out_at: Option<DateTime<Utc>>,
-    #[serde(with = "cuadre_core::time::serde_lima::option")]
-    completed_at: Option<DateTime<Utc>>,
-    #[serde(with = "cuadre_core::time::serde_lima::option")]
-    failed_at: Option<DateTime<Utc>>,
-    note: Option<&'a str>,
-}
-
-fn view(r: &Refund) -> RefundView<'_> {
-    RefundView {
-        refund_id: &r.refund_id,
-        order_id: r.order_id.as_str(),
-        status: r.status,
-        amount: r.amount.amount_string(),
-        currency: r.amount.currency(),
-        reason: &r.reason,
-        requested_at: r.requested_at,
-        requested_by: &r.requested_by,
-        paid_out_at: r.paid_out_at,
-        completed_at: r.completed_at,
-        failed_at: r.failed_at,
-        note: r.note.as_deref(),
-    }
+/// A refund as the merchant sees it (the shape `refund.updated` carries too).
+fn view(r: &Refund) -> RefundData {
+    RefundData::of(r)
 }
 
 async fn load_order(app: &App, caller: &Caller, order_id: &OrderId) -> Result<Order, Problem> {

@@ -161,6 +161,49 @@ pub struct OrderChangedData {
     pub changed_at: DateTime<Utc>,
 }
 
+/// A refund as the merchant sees it: the merchant API's answer and `refund.updated`'s `data`.
+/// Every field is always present (`null` when unset).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefundData {
+    pub refund_id: String,
+    pub order_id: OrderId,
+    pub status: crate::refund::RefundStatus,
+    /// In the order's currency, as a decimal string.
+    pub amount: String,
+    pub currency: Currency,
+    pub reason: String,
+    #[serde(with = "crate::time::serde_lima")]
+    pub requested_at: DateTime<Utc>,
+    pub requested_by: String,
+    #[serde(default, with = "crate::time::serde_lima::option")]
+    pub paid_out_at: Option<DateTime<Utc>>,
+    #[serde(default, with = "crate::time::serde_lima::option")]
+    pub completed_at: Option<DateTime<Utc>>,
+    #[serde(default, with = "crate::time::serde_lima::option")]
+    pub failed_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+impl RefundData {
+    pub fn of(r: &crate::refund::Refund) -> Self {
+        RefundData {
+            refund_id: r.refund_id.clone(),
+            order_id: r.order_id.clone(),
+            status: r.status,
+            amount: r.amount.amount_string(),
+            currency: r.amount.currency(),
+            reason: r.reason.clone(),
+            requested_at: r.requested_at,
+            requested_by: r.requested_by.clone(),
+            paid_out_at: r.paid_out_at,
+            completed_at: r.completed_at,
+            failed_at: r.failed_at,
+            note: r.note.clone(),
+        }
+    }
+}
+
 /// An exception as the merchant sees it: the merchant API's answer, and the `data` of
 /// `exception.opened` and `exception.resolved`. Every field is always present (`null` when unset).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -232,7 +275,7 @@ impl EventData for OrderChangedData {
     ];
 }
 
-impl EventData for crate::refund::Refund {
+impl EventData for RefundData {
     const TYPES: &'static [EventType] = &[EventType::RefundUpdated];
 }
 
@@ -444,7 +487,7 @@ impl MerchantEvent {
                 refund.status.as_str()
             ),
             at,
-            refund,
+            &RefundData::of(refund),
         )
     }
 }
