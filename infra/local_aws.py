@@ -188,8 +188,10 @@ def start_server() -> str:
     env.setdefault("AWS_DEFAULT_REGION", REGION)
     env.setdefault("AWS_ACCESS_KEY_ID", ACCESS_KEY)
     env.setdefault("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
+    moto_server_bin()  # moto is installed in this venv
     proc = subprocess.Popen(
-        [moto_server_bin(), "-H", HOST, "-p", str(port())],
+        # moto_server with its DynamoDB transactions fixed (see infra/moto_server.py).
+        [sys.executable, str(REPO / "infra" / "moto_server.py"), "-H", HOST, "-p", str(port())],
         stdin=subprocess.DEVNULL,
         stdout=log,
         stderr=subprocess.STDOUT,

@@ -505,6 +505,10 @@ async fn settle_order(
     mut current: Order,
     payment: &Payment,
 ) -> Result<(Order, bool), Problem> {
+    if payment.reversed_at.is_some() {
+        // The gateway reversed it before its follow-up finished: it pays nothing.
+        return Ok((current, false));
+    }
     for _ in 0..app.settings.order_write_attempts {
         let adopt = !current.has_cip(&payment.cip);
         let pay = issuance::payable(current.status);

@@ -77,7 +77,15 @@ pub(crate) async fn reverse(
         }
         None => None,
     };
-    let settled = was == Some(OrderStatus::Settled) || reversed.settled_as.is_some();
+    // Settled when its order was, or when a settlement line of it is stored (a repeat finds the
+    // order already moved).
+    let lines = app
+        .store
+        .settlement_lines_of(t, &reversed.cip, &reversed.operation_number)
+        .await
+        .map_err(store_problem)?;
+    let settled =
+        was == Some(OrderStatus::Settled) || reversed.settled_as.is_some() || !lines.is_empty();
     let detail = format!(
         "PagoEfectivo reversed payment {} of CIP {} ({}){}",
         reversed.operation_number,
@@ -146,9 +154,10 @@ async fn unpay_order(
             .payments_for_order_consistent(&current)
             .await
             .map_err(store_problem)?;
-        let still_paid = others
-            .iter()
-            .any(|p| p.reversed_at.is_none() && p.operation_number != reversed.operation_number);
+        let still_paid = others.iter().any(|p| {
+            p.reversed_at.is_none()
+                && (p.cip != reversed.cip || p.operation_number != reversed.operation_number)
+        });
         if still_paid {
             // Another payment still pays it (e.g. a duplicate): the order stays as it is.
             return Ok((Some(was), Vec::new()));

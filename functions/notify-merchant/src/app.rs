@@ -29,6 +29,8 @@ pub struct Settings {
     pub delivery_lease: TimeDelta,
     /// Due events one sweep delivers per tenant.
     pub sweep_limit: i32,
+    /// A sweep starts no new tenant after this long (the function's timeout is 30 s).
+    pub sweep_budget: std::time::Duration,
     /// Delays of a message's retry (a buyer e-mail that failed, the store not answering).
     pub retry: RetrySchedule,
     /// The queue's redrive `maxReceiveCount` (`MAX_RECEIVE_COUNT`, 5 in the template): the attempt
@@ -47,7 +49,8 @@ impl Default for Settings {
             email_from: None,
             delivery: RetryPolicy::default(),
             delivery_lease: TimeDelta::seconds(60),
-            sweep_limit: 100,
+            sweep_limit: 20,
+            sweep_budget: std::time::Duration::from_secs(15),
             retry: RetrySchedule::default(),
             max_receive_count: 5,
             email_lease_secs: 120,
@@ -85,6 +88,11 @@ impl Settings {
                 defaults.delivery_lease.num_seconds(),
             )?),
             sweep_limit: parsed_or(env, "SWEEP_LIMIT", defaults.sweep_limit)?,
+            sweep_budget: std::time::Duration::from_secs(parsed_or(
+                env,
+                "SWEEP_BUDGET_SECS",
+                defaults.sweep_budget.as_secs(),
+            )?),
             retry: RetrySchedule {
                 first_secs: parsed_or(env, "RETRY_FIRST_DELAY_SECS", defaults.retry.first_secs)?,
                 factor: parsed_or(env, "RETRY_FACTOR", defaults.retry.factor)?,

@@ -125,21 +125,50 @@ pub async fn post_to_merchant(
                 status,
                 host,
                 error = attempt.error.as_deref().unwrap_or(""),
-                next_attempt_at = ?next.next_attempt_at,
-                "merchant endpoint did not take the event"
+                "merchant endpoint did not take the event; next attempt {:?}",
+                next.next_attempt_at
             );
         }
     }
-    app.store
-        .replace_event(&claimed, &next)
-        .await
-        // The lease lapses and the sweeper tries again (same event id: receivers de-duplicate).
-        .map_err(|e| store_failure("recording the attempt", e))?;
+    let next = record_attempt(app, claimed, next, attempt).await?;
     Ok(match (next.status, next.next_attempt_at) {
         (DeliveryStatus::Delivered, _) => Delivery::Delivered,
         (DeliveryStatus::Pending, Some(at)) => Delivery::Retry(at),
         _ => Delivery::GaveUp,
     })
+}
+
+/// Stores the record after an attempt. When the record changed meanwhile (a re-send), the attempt
+/// is added to what is stored now, so no attempt (and no 2xx) is lost.
+async fn record_attempt(
+    app: &App,
+    claimed: EventRecord,
+    next: EventRecord,
+    attempt: DeliveryAttempt,
+) -> Result<EventRecord, Failure> {
+    let (mut current, mut next) = (claimed, next);
+    for _ in 0..3 {
+        match app.store.replace_event(&current, &next).await {
+            Ok(stored) => return Ok(stored),
+            Err(StoreError::Conflict(_)) => {
+                let Some(fresh) = app
+                    .store
+                    .get_event(&current.event.tenant_id, &current.event.event_id)
+                    .await
+                    .map_err(|e| store_failure("reading the event", e))?
+                else {
+                    return Err(Failure::Permanent("the event vanished".into()));
+                };
+                next = fresh.after_attempt(attempt.clone(), &app.settings.delivery);
+                current = fresh;
+            }
+            // The lease lapses and the sweeper tries again (same event id: receivers de-duplicate).
+            Err(e) => return Err(store_failure("recording the attempt", e)),
+        }
+    }
+    Err(Failure::Transient(
+        "the event kept changing while its attempt was recorded".into(),
+    ))
 }
 
 /// One signed `POST`, timed; a tenant that cannot sign (no secret) is an unanswered attempt, so

@@ -7,7 +7,7 @@
 //! |--------------------|--------------------------------------------------------------|
 //! | `Cuadre-Signature` | `t=<unix seconds>,v1=<lowercase hex HMAC-SHA256>`            |
 //! | `Cuadre-Event-Id`  | the event's stable id (`evt_` + 32 hex): the same on a retry |
-//! | `Cuadre-Event-Type`| `order.paid`, `order.expired`, `exception.opened`, `exception.resolved` |
+//! | `Cuadre-Event-Type`| the event's type (`order.paid`, …: `cuadre_core::events::EventType`) |
 //! | `User-Agent`       | `cuadre-notify/1`                                            |
 //! | `Content-Type`     | `application/json`                                           |
 //!
@@ -24,8 +24,8 @@
 //!    cuadre delivers at least once, and a retry carries the same id (and a fresh `t`).
 //!
 //! Anything but a `2xx` within 10 seconds (redirects are not followed) is a failed delivery,
-//! retried with growing delays (see [`crate::retry`]); after the last attempt the event waits in
-//! the dead-letter queue for an operator. Code for receivers in Python and Node is in
+//! retried with growing delays for 72 hours (`cuadre_core::events::outbox::RetryPolicy`); after
+//! the last the event is `failed` and stays re-sendable. Code for receivers in Python and Node is in
 //! `functions/notify-merchant/RECEIVERS.md`.
 
 use hmac::{Hmac, Mac};

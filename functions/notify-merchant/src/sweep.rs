@@ -4,6 +4,7 @@
 
 use cuadre_core::TenantId;
 use futures::{stream, StreamExt};
+use rand::seq::SliceRandom;
 use serde::Serialize;
 
 use crate::app::App;
@@ -17,6 +18,8 @@ pub struct SweepReport {
     /// Events whose delivery (post and e-mail) finished without a failure worth retrying.
     pub handled: u32,
     pub failed: u32,
+    /// The run stopped at its time budget before every tenant was swept.
+    pub out_of_time: bool,
 }
 
 /// Delivers one tenant's due events (at most `sweep_limit`), `concurrency` at a time.
@@ -50,6 +53,7 @@ pub async fn sweep_tenant(app: &App, tenant_id: &TenantId) -> Result<SweepReport
 
 /// Sweeps every tenant's due events, at most `sweep_limit` per tenant per run.
 pub async fn sweep(app: &App) -> Result<SweepReport, Failure> {
+    let started = std::time::Instant::now();
     let mut report = SweepReport::default();
     let mut page = None;
     loop {
@@ -58,12 +62,31 @@ pub async fn sweep(app: &App) -> Result<SweepReport, Failure> {
             .list_tenant_ids(page.take(), 100)
             .await
             .map_err(|e| store_failure("listing tenants", e))?;
+        let mut tenants = tenants;
+        // A different order each run: a slow tenant cannot starve the ones after it.
+        tenants.shuffle(&mut rand::rng());
         for tenant_id in tenants {
-            let swept = sweep_tenant(app, &tenant_id).await?;
-            report.tenants += 1;
-            report.due += swept.due;
-            report.handled += swept.handled;
-            report.failed += swept.failed;
+            if started.elapsed() >= app.settings.sweep_budget {
+                tracing::warn!("sweep budget spent; the rest waits for the next run");
+                report.out_of_time = true;
+                break;
+            }
+            match sweep_tenant(app, &tenant_id).await {
+                Ok(swept) => {
+                    report.tenants += 1;
+                    report.due += swept.due;
+                    report.handled += swept.handled;
+                    report.failed += swept.failed;
+                }
+                // One tenant's trouble (a corrupt item, a throttled query) is not the others'.
+                Err(e) => {
+                    tracing::error!(tenant_id = %tenant_id, error = %e, "could not sweep the tenant");
+                    report.failed += 1;
+                }
+            }
+        }
+        if report.out_of_time {
+            break;
         }
         match next {
             Some(token) => page = Some(token),

@@ -221,8 +221,13 @@ mod tests {
                 to: Expired
             })
         );
-        assert!(Settled.transition(Pending).is_err());
+        assert!(Settled.transition(Paid).is_err());
+        assert!(
+            Settled.can_become(Pending) && Paid.can_become(Pending),
+            "a reversal unpays"
+        );
         assert!(Refunded.transition(Paid).is_err());
+        assert!(Refunded.transition(Pending).is_err());
         assert!(
             Pending.transition(Settled).is_err(),
             "settlement needs a payment first"

@@ -126,6 +126,13 @@ pub trait OrderStore: Send + Sync {
 pub trait PaymentStore: Send + Sync {
     /// Records a payment once per (tenant, CIP, operation number).
     async fn record_payment(&self, payment: &Payment) -> Result<Created<Payment>, StoreError>;
+    /// The settlement lines stored for a payment (any settlement), strongly consistent.
+    async fn settlement_lines_of(
+        &self,
+        tenant_id: &TenantId,
+        cip: &Cip,
+        operation_number: &OperationNumber,
+    ) -> Result<Vec<crate::reconcile::SettlementLine>, StoreError>;
     /// Marks a recorded payment reversed at `at`, once: `New` when this call reversed it,
     /// `AlreadyExisted` (with the first reversal's time) when it already was.
     async fn reverse_payment(

@@ -26,7 +26,10 @@ fn generated_scenarios_round_trip() {
     for status in OrderStatus::ALL {
         assert!(sum.statuses[&status] > 0, "no {status} order");
     }
-    for kind in ExceptionKind::ALL.into_iter().filter(|k| k.found_by_reconciliation()) {
+    for kind in ExceptionKind::ALL
+        .into_iter()
+        .filter(|k| k.found_by_reconciliation())
+    {
         let planted = s.counts.planted.get(&kind).copied().unwrap_or(0);
         let found = sum.exception_kinds[&kind];
         assert!(planted > 0, "{kind} was never planted");

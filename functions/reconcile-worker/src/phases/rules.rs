@@ -37,12 +37,19 @@ impl Run<'_> {
             }};
         }
         let orders: Vec<Order> = read_all!(list_orders);
-        // A reversed payment pays nothing (the webhook moved its order and raised PAYMENT_REVERSED).
-        let payments: Vec<Payment> = read_all!(list_payments)
+        // A reversed payment pays nothing (the webhook moved its order and raised PAYMENT_REVERSED),
+        // and its settlement line settles nothing: the engine sees neither.
+        let (reversed, payments): (Vec<Payment>, Vec<Payment>) = read_all!(list_payments)
             .into_iter()
-            .filter(|p: &Payment| p.reversed_at.is_none())
+            .partition(|p: &Payment| p.reversed_at.is_some());
+        let lines: Vec<SettlementLine> = read_all!(list_settlement_lines)
+            .into_iter()
+            .filter(|l: &SettlementLine| {
+                !reversed
+                    .iter()
+                    .any(|p| p.cip == l.cip && p.operation_number == l.operation_number)
+            })
             .collect();
-        let lines: Vec<SettlementLine> = read_all!(list_settlement_lines);
         let vouchers: Vec<cuadre_core::Voucher> = read_all!(list_vouchers);
         let mut known = HashSet::new();
         let mut page = None;

@@ -96,9 +96,11 @@ impl Run<'_> {
             .await?;
         if paid
             .as_ref()
-            .is_some_and(|p| p.source == PaymentSource::Notification)
+            .is_some_and(|p| p.source == PaymentSource::Notification || p.reversed_at.is_some())
         {
-            return Ok(()); // a matched payment: the rules settle the order
+            // A matched payment: the rules settle the order. A reversed one pays nothing: its
+            // PAYMENT_REVERSED already says the settled money must come back.
+            return Ok(());
         }
         // No order: the rules raise UNKNOWN_CIP from the stored line.
         let Some(order) = self.app.store.find_order_by_cip(&t, &line.cip).await? else {

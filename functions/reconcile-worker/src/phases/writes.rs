@@ -55,7 +55,7 @@ impl Run<'_> {
         for record in &fresh {
             if let Created::New(record) = self.app.store.raise_exception(record).await? {
                 crate::METRICS.exception_opened(&record);
-                tracing::info!(exception_id = %record.exception_id, kind = record.kind.as_str(), "exception raised");
+                tracing::info!(exception_id = %record.exception_id, "{} raised", record.kind.as_str());
                 self.report.exceptions_opened += 1;
                 opened.push(MerchantEvent::exception_opened(&record));
             }
@@ -117,7 +117,13 @@ impl Run<'_> {
                 return Ok(()); // extended meanwhile, or still within the grace
             }
             let mut lost = false;
-            for step in path_to(current.status, target) {
+            let steps = path_to(current.status, target);
+            if steps.contains(&OrderStatus::Paid) && first.is_none() {
+                // A move to PAID owes order.paid, of a payment: without one it is not ours to make.
+                tracing::warn!(order_id = %current.order_id, "no payment to announce a move to PAID with; left alone");
+                return Ok(());
+            }
+            for step in steps {
                 let owed: Vec<MerchantEvent> = self
                     .owed_by_move(&current, step, first)
                     .into_iter()
@@ -175,6 +181,9 @@ impl Run<'_> {
         found: FoundIn<'_>,
     ) -> Result<(), JobError> {
         let stored = match self.app.store.record_payment(&payment).await? {
+            Created::AlreadyExisted(p) if p.reversed_at.is_some() => {
+                return Ok(()); // reversed by the gateway: it pays nothing
+            }
             Created::New(p) => {
                 crate::METRICS.payment_recorded(&p);
                 self.report.payments_recorded += 1;

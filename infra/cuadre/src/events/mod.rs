@@ -246,7 +246,7 @@ async fn trigger(args: TriggerArgs) -> Result<(), EventsError> {
     }
 }
 
-/// One page of `GET /v1/events` created since `from`, oldest first.
+/// The events created since `from` (every page of `GET /v1/events`), oldest first.
 async fn events_since(
     client: &reqwest::Client,
     api: &str,
@@ -255,28 +255,39 @@ async fn events_since(
 ) -> Result<Vec<MerchantEvent>, EventsError> {
     let url = format!("{}/v1/events", api.trim_end_matches('/'));
     let from = cuadre_core::time::format_lima(from);
-    let response = client
-        .get(&url)
-        .bearer_auth(key)
-        .query(&[("from", from.as_str()), ("limit", "200")])
-        .send()
-        .await
-        .map_err(|e| EventsError::Send {
-            url: url.clone(),
-            reason: error_chain(&e),
-        })?;
-    let status = response.status();
-    let body = response.text().await.unwrap_or_default();
-    if !status.is_success() {
-        return Err(EventsError::Api { status, body });
-    }
-    let listing: serde_json::Value =
-        serde_json::from_str(&body).map_err(|e| EventsError::Listing(e.to_string()))?;
     let mut events = Vec::new();
-    for item in listing["events"].as_array().into_iter().flatten() {
-        let event: MerchantEvent = serde_json::from_value(item["event"].clone())
-            .map_err(|e| EventsError::Listing(e.to_string()))?;
-        events.push(event);
+    let mut page: Option<String> = None;
+    loop {
+        let mut query = vec![("from", from.clone()), ("limit", "200".to_string())];
+        if let Some(token) = page.take() {
+            query.push(("page", token));
+        }
+        let response = client
+            .get(&url)
+            .bearer_auth(key)
+            .query(&query)
+            .send()
+            .await
+            .map_err(|e| EventsError::Send {
+                url: url.clone(),
+                reason: error_chain(&e),
+            })?;
+        let status = response.status();
+        let body = response.text().await.unwrap_or_default();
+        if !status.is_success() {
+            return Err(EventsError::Api { status, body });
+        }
+        let listing: serde_json::Value =
+            serde_json::from_str(&body).map_err(|e| EventsError::Listing(e.to_string()))?;
+        for item in listing["events"].as_array().into_iter().flatten() {
+            let event: MerchantEvent = serde_json::from_value(item["event"].clone())
+                .map_err(|e| EventsError::Listing(e.to_string()))?;
+            events.push(event);
+        }
+        match listing["next_page"].as_str() {
+            Some(token) => page = Some(token.to_string()),
+            None => break,
+        }
     }
     // The API lists newest first; forward in the order they happened.
     events.reverse();
@@ -290,13 +301,18 @@ async fn listen(args: ListenArgs) -> Result<(), EventsError> {
         .ok_or_else(|| EventsError::MissingKey(args.key_env.clone()))?;
     let secret = args.secret.read()?;
     let client = client()?;
-    let started = Utc::now();
-    // Events created from the second before the start (stored times are to the second).
-    let from = started - chrono::TimeDelta::seconds(1);
+    // Polls look back a while (an event may be stored with the time its fact occurred, a little
+    // before it was written); what the first poll finds is the past, never forwarded.
+    let look_back = chrono::TimeDelta::minutes(10);
+    let from = Utc::now() - look_back;
     let deadline = args
         .for_secs
         .map(|s| tokio::time::Instant::now() + Duration::from_secs(s));
-    let mut seen = HashSet::new();
+    let mut seen: HashSet<String> = events_since(&client, &args.api, &key, from)
+        .await?
+        .into_iter()
+        .map(|e| e.event_id)
+        .collect();
     let mut forwarded = 0usize;
     errln!(
         "listening on {} for events; forwarding to {}",
@@ -304,6 +320,7 @@ async fn listen(args: ListenArgs) -> Result<(), EventsError> {
         args.forward_to
     );
     loop {
+        let from = Utc::now() - look_back;
         for event in events_since(&client, &args.api, &key, from).await? {
             if !seen.insert(event.event_id.clone()) {
                 continue;

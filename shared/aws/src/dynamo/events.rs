@@ -149,10 +149,7 @@ impl EventStore for DynamoStore {
         let mut start = page::decode(page.as_deref(), GSI2PK, &partition)?;
         let limit = usize::try_from(limit.max(1)).unwrap_or(1);
         // DynamoDB refuses an empty string; every sort key starts with a year.
-        let from = filter
-            .from
-            .map(sortable)
-            .unwrap_or_else(|| "0".to_string());
+        let from = filter.from.map(sortable).unwrap_or_else(|| "0".to_string());
         // `~` sorts after `#` and every digit: the open end of the range.
         let to = filter.to.map(sortable).unwrap_or_else(|| "~".to_string());
         let mut out = Vec::new();

@@ -145,7 +145,12 @@ pub const ONCE_SK: &str = "ONCE";
 /// A settlement line sits beside the CIP's payments: `STL#{op}#{settlement id}` (the operation
 /// number holds no `#`, so the settlement id after it cannot make two keys collide).
 pub fn settlement_line_sk(op: &OperationNumber, settlement_id: &str) -> String {
-    format!("STL#{op}#{settlement_id}")
+    format!("{}{settlement_id}", settlement_lines_prefix(op))
+}
+
+/// The sort-key prefix of every settlement line of one payment.
+pub fn settlement_lines_prefix(op: &OperationNumber) -> String {
+    format!("STL#{op}#")
 }
 
 /// The tenant's settlement lines by settlement time.

@@ -5,8 +5,9 @@
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::ReturnValue;
-use cuadre_core::store::{Created, PaymentStore, StoreError};
 use chrono::{DateTime, Utc};
+use cuadre_core::reconcile::SettlementLine;
+use cuadre_core::store::{Created, PaymentStore, StoreError};
 use cuadre_core::time::format_lima;
 use cuadre_core::{Cip, OperationNumber, Payment, TenantId};
 
@@ -41,6 +42,17 @@ pub(super) fn payment_item(payment: &Payment) -> Result<Item, StoreError> {
 impl PaymentStore for DynamoStore {
     async fn record_payment(&self, payment: &Payment) -> Result<Created<Payment>, StoreError> {
         self.create(payment_item(payment)?, payment, "payment")
+            .await
+    }
+
+    async fn settlement_lines_of(
+        &self,
+        tenant_id: &TenantId,
+        cip: &Cip,
+        operation_number: &OperationNumber,
+    ) -> Result<Vec<SettlementLine>, StoreError> {
+        let prefix = settlement_lines_prefix(operation_number);
+        self.query_all_consistent(Partition::table(cip_pk(tenant_id, cip)).prefixed(&prefix))
             .await
     }
 

@@ -205,7 +205,7 @@ impl RefundData {
 }
 
 /// An exception as the merchant sees it: the merchant API's answer, and the `data` of
-/// `exception.opened` and `exception.resolved`. Every field is always present (`null` when unset).
+/// `exception.opened`, `exception.acknowledged` and `exception.resolved`. Every field is always present (`null` when unset).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExceptionData {
     pub exception_id: String,
@@ -365,7 +365,14 @@ impl MerchantEvent {
         MerchantEvent::typed(
             EventType::OrderExpired,
             order.tenant_id.clone(),
-            &format!("{}/{}", order.order_id, format_lima(order.expires_at)),
+            // The version it expires from: an order revived (extended, reversed) and expired
+            // again owes a new event.
+            &format!(
+                "{}/{}/v{}",
+                order.order_id,
+                format_lima(order.expires_at),
+                order.version
+            ),
             order.expires_at,
             &data,
         )
@@ -441,9 +448,11 @@ impl MerchantEvent {
             operation_number: payment.cloned(),
             changed_at: at,
         };
+        // A payment is reversed once; other moves are keyed by the version they start from (an
+        // order may be settled again after a reversal and a new payment).
         let fact = match (event_type, payment) {
             (EventType::OrderReversed, Some(op)) => format!("{}/{}", after.order_id, op),
-            _ => after.order_id.to_string(),
+            _ => format!("{}/v{}", after.order_id, before.version),
         };
         MerchantEvent::typed(event_type, after.tenant_id.clone(), &fact, at, &data)
     }

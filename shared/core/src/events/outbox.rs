@@ -240,11 +240,12 @@ impl EventRecord {
             next.next_attempt_at = None;
             return next;
         }
+        // Failures of this window only: a re-sent event starts its delays again.
         let failed = next
             .attempts
             .iter()
             .rev()
-            .take_while(|a| !a.succeeded())
+            .take_while(|a| !a.succeeded() && a.at >= self.retry_from)
             .count();
         match policy.next_attempt(self.retry_from, failed, at) {
             Some(t) => {
@@ -270,12 +271,12 @@ impl EventRecord {
     }
 
     /// Sent again on request: pending and due at `now`, with a fresh retry window; the attempts
-    /// so far are kept.
+    /// so far are kept, and a deliverer posting it now keeps its lease (no second post at once).
     pub fn resent(&self, now: DateTime<Utc>) -> Self {
         EventRecord {
             status: DeliveryStatus::Pending,
             next_attempt_at: Some(now),
-            lease_until: None,
+            lease_until: self.lease_until.filter(|l| *l >= now),
             retry_from: now,
             ..self.clone()
         }
@@ -387,9 +388,16 @@ mod tests {
         let again = r.resent(now + Duration::hours(1));
         assert!(again.is_due(now + Duration::hours(1)));
         assert_eq!(again.attempts.len(), r.attempts.len());
-        // A fresh window: the next failure is retried, not failed at once.
+        // A fresh window: the next failure is retried after the first delay again.
         let retried = again.after_attempt(failed(now + Duration::hours(1), 500), &policy);
         assert_eq!(retried.status, DeliveryStatus::Pending);
+        assert_eq!(
+            retried.next_attempt_at,
+            Some(now + Duration::hours(1) + Duration::minutes(1))
+        );
+        // A live lease survives a re-send.
+        let held = r.leased(now + Duration::seconds(30)).resent(now);
+        assert!(!held.is_due(now));
     }
 
     #[test]
