@@ -459,6 +459,10 @@ async fn follow_up(
     });
 
     let now = app.now();
+    let late = decision
+        .exceptions
+        .iter()
+        .any(|r| r.key.kind == ExceptionKind::PaidAfterExpiry);
     let mut seen = std::collections::HashSet::new();
     for raised in decision.exceptions {
         if !seen.insert(raised.key.id()) {
@@ -477,6 +481,9 @@ async fn follow_up(
         }
     }
 
+    if let (true, true, Some(order)) = (late, moved, &order) {
+        events.extend(crate::late::apply_policy(app, tenant, order, payment).await?);
+    }
     cuadre_lambda::announce::announce(app.events.as_ref(), &events).await;
     if let Err(e) = app
         .store

@@ -13,6 +13,7 @@
 pub mod adapters;
 pub mod app;
 pub mod handler;
+mod late;
 pub mod ports;
 mod reversal;
 mod start;

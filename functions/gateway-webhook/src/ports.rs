@@ -3,11 +3,14 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use cuadre_core::store::{ExceptionStore, OrderStore, PaymentOutbox, PaymentStore, TenantStore};
+use cuadre_core::store::{
+    ExceptionStore, OrderStore, PaymentOutbox, PaymentStore, RefundStore, TenantStore,
+};
 
 cuadre_core::port_union!(
     /// Everything the handler reads and writes in the table.
-    pub trait Store: TenantStore + OrderStore + PaymentStore + PaymentOutbox + ExceptionStore
+    pub trait Store:
+        TenantStore + OrderStore + PaymentStore + PaymentOutbox + ExceptionStore + RefundStore
 );
 
 /// A notification as it is archived: the exact bytes received, with what proves them.

@@ -134,3 +134,55 @@ async fn a_signed_body_we_cannot_read_is_kept_and_raised() {
     h.deliver(body).await;
     assert_eq!(h.sent().len(), 1);
 }
+
+#[tokio::test]
+async fn a_late_payment_opens_a_refund_when_the_tenant_refunds_late_payments() {
+    use chrono::TimeZone;
+    use cuadre_core::settings::LatePaymentPolicy;
+    use cuadre_core::store::{RefundStore, TenantStore};
+    let h = Harness::new().await;
+    let tenant = h
+        .store
+        .get_tenant(&h.tenant.tenant_id)
+        .await
+        .unwrap()
+        .unwrap();
+    let refunding = cuadre_core::Tenant {
+        late_payment_policy: LatePaymentPolicy::Refund,
+        ..tenant.clone()
+    };
+    h.store.replace_tenant(&tenant, &refunding).await.unwrap();
+    let expiry = chrono::Utc
+        .with_ymd_and_hms(2026, 11, 20, 15, 0, 0)
+        .unwrap();
+    h.order(
+        "LP-1",
+        Some("8890001"),
+        "10.00",
+        OrderStatus::Expired,
+        expiry,
+    )
+    .await;
+    let late = r#"{"eventType":"cip.paid","operationNumber":"7","data":{"cip":"8890001","currency":"PEN","amount":10.00,"paymentDate":"2026-11-20T10:00:01-05:00"}}"#;
+    assert_eq!(h.deliver(late).await.0, StatusCode::OK);
+    assert_eq!(h.get_order("LP-1").await.status, OrderStatus::Paid);
+    let refunds = h
+        .store
+        .refunds_for_order(&h.tenant.tenant_id, &"LP-1".parse().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(refunds.len(), 1);
+    assert_eq!(refunds[0].amount.amount_string(), "10.00");
+    assert_eq!(refunds[0].requested_by, "cuadre:late-payment-policy");
+    assert!(event_types(&h.sent()).contains(&"refund.updated".to_string()));
+    // The gateway's repeat opens no second refund.
+    h.deliver(late).await;
+    assert_eq!(
+        h.store
+            .refunds_for_order(&h.tenant.tenant_id, &"LP-1".parse().unwrap())
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+}

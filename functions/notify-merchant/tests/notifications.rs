@@ -560,3 +560,51 @@ async fn after_the_overlap_only_the_new_secret_signs() {
         "the old secret no longer signs"
     );
 }
+
+#[tokio::test]
+async fn ssm_down_leaves_the_event_for_a_later_sweep_that_delivers_it_once() {
+    let h = Harness::new().await;
+    let endpoint = Endpoint::start(0).await;
+    let tenant = h.tenant(Some(&endpoint.url), true).await;
+    let t = &tenant.tenant.tenant_id;
+    let paid = event(
+        &tenant,
+        EventType::OrderExpired,
+        "ORD-SSM",
+        json!({"order_id": "ORD-SSM"}),
+    );
+    let t0 = Utc::now().trunc_subsecs(0);
+    h.set_time(t0);
+    h.store
+        .put_event(&EventRecord::new(paid.clone(), t0))
+        .await
+        .unwrap();
+    // SSM not answering (a dead port on loopback): the secret cannot be read.
+    let dead_ssm = aws_sdk_ssm::Client::from_conf(
+        aws_sdk_ssm::config::Builder::from(&h.config)
+            .endpoint_url("http://127.0.0.1:9")
+            .build(),
+    );
+    let mut ssm_down = h.app.clone();
+    ssm_down.secrets = std::sync::Arc::new(cuadre_lambda::secrets::SecretCache::new(
+        std::sync::Arc::new(cuadre_aws::SsmSecrets::new(dead_ssm)),
+    ));
+    let report = sweep_tenant(&ssm_down, t).await.unwrap();
+    assert_eq!((report.due, report.failed), (1, 1));
+    assert!(endpoint.hits().is_empty());
+    let record = h.record(&paid).await;
+    assert_eq!(record.status, DeliveryStatus::Pending);
+    assert!(record.attempts.is_empty(), "nothing was posted");
+    // Held until its lease lapses, then the next sweep (SSM back) delivers it, once.
+    sweep_tenant(&h.app, t).await.unwrap();
+    assert!(
+        endpoint.hits().is_empty(),
+        "held by the failed deliverer's lease"
+    );
+    h.set_time(t0 + TimeDelta::minutes(2));
+    sweep_tenant(&h.app, t).await.unwrap();
+    h.set_time(t0 + TimeDelta::minutes(10));
+    sweep_tenant(&h.app, t).await.unwrap();
+    assert_eq!(endpoint.hits().len(), 1);
+    assert_eq!(h.record(&paid).await.status, DeliveryStatus::Delivered);
+}

@@ -7,6 +7,8 @@ use std::io::Read;
 use std::time::Duration;
 
 use chrono::{TimeDelta, Utc};
+use cuadre_core::events::outbox::{DeliveryStatus, EventFilter, EventStore};
+use cuadre_core::events::EventType;
 use cuadre_core::store::{
     Created, ExceptionStore, OrderStore, ReconcileStore, StatusLookup, StatusLookupStore,
 };
@@ -452,4 +454,65 @@ async fn a_poison_message_fails_alone_and_reaches_the_dlq() {
     for q in [&events, &jobs] {
         h.delete_queue(q).await;
     }
+}
+
+#[tokio::test]
+async fn a_worker_killed_mid_run_with_the_queue_down_loses_no_event() {
+    let h = Harness::new("reckill").await;
+    let jobs = h.private_queue("reckill-jobs").await;
+    // The notifications queue is gone: every fast-path send fails.
+    let gone = h.private_queue("reckill-gone").await;
+    h.delete_queue(&gone).await;
+    let app = h.app(&jobs, &gone, Settings::default());
+    let now = Utc::now();
+    let expired_at = now - TimeDelta::hours(1);
+    for i in 0..30 {
+        h.order(
+            &format!("K-{i:02}"),
+            &format!("94{i:08}"),
+            "10.00",
+            expired_at,
+        )
+        .await;
+    }
+    let job = Job::start(h.tenant_id().clone(), "run-kill", now);
+    // Killed part-way, as a Lambda timeout would: what it wrote stays written.
+    let killed = tokio::time::timeout(Duration::from_millis(400), run_job(&app, &job)).await;
+    let (partly, _) = h
+        .store
+        .list_orders_by_status(h.tenant_id(), OrderStatus::Expired, None, None, 500)
+        .await
+        .unwrap();
+    eprintln!(
+        "killed run: {} of 30 expired (finished: {})",
+        partly.len(),
+        killed.is_ok()
+    );
+    // The retry finishes the run.
+    run_job(&app, &job).await.unwrap();
+    let (expired, _) = h
+        .store
+        .list_orders_by_status(h.tenant_id(), OrderStatus::Expired, None, None, 500)
+        .await
+        .unwrap();
+    assert_eq!(expired.len(), 30);
+    // Every expiry's event is in the outbox, once, waiting for the sweeper.
+    let filter = EventFilter {
+        event_type: Some(EventType::OrderExpired),
+        ..EventFilter::default()
+    };
+    let (events, _) = h
+        .store
+        .list_events(h.tenant_id(), &filter, None, 200)
+        .await
+        .unwrap();
+    let orders: std::collections::HashSet<String> = events
+        .iter()
+        .map(|r| r.order_id.as_ref().unwrap().to_string())
+        .collect();
+    assert_eq!((events.len(), orders.len()), (30, 30));
+    assert!(events
+        .iter()
+        .all(|r| r.status == DeliveryStatus::Pending && r.is_due(Utc::now())));
+    h.delete_queue(&jobs).await;
 }
