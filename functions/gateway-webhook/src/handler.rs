@@ -295,17 +295,31 @@ async fn unreadable(
         ),
         app.now(),
     );
-    if let Created::New(record) = app
-        .store
-        .raise_exception(&record)
-        .await
-        .map_err(store_problem)?
-    {
-        METRICS.exception_opened(&record);
-        let event = MerchantEvent::exception_opened(&record);
+    if let Some(event) = raise(app, &record).await? {
         cuadre_lambda::announce::announce(app.events.as_ref(), &[event]).await;
     }
     Ok(())
+}
+
+/// Raises an exception (its `exception.opened` is written with it); the event to queue now when
+/// it is new, `None` when it existed already.
+pub(crate) async fn raise(
+    app: &App,
+    record: &ExceptionRecord,
+) -> Result<Option<MerchantEvent>, Problem> {
+    match app
+        .store
+        .raise_exception(record)
+        .await
+        .map_err(store_problem)?
+    {
+        Created::New(record) => {
+            METRICS.exception_opened(&record);
+            tracing::info!(tenant_id = %record.tenant_id, exception_id = %record.exception_id, "exception raised");
+            Ok(Some(MerchantEvent::exception_opened(&record)))
+        }
+        Created::AlreadyExisted(_) => Ok(None),
+    }
 }
 
 /// `webhooks/{tenant}/{yyyy-mm-dd}/unreadable-{sha256 prefix}.json`: a signed body we cannot read.
@@ -469,16 +483,7 @@ async fn follow_up(
             continue;
         }
         let record = ExceptionRecord::open(t.clone(), raised.key, raised.detail, now);
-        if let Created::New(record) = app
-            .store
-            .raise_exception(&record)
-            .await
-            .map_err(store_problem)?
-        {
-            METRICS.exception_opened(&record);
-            tracing::info!(tenant_id = %t, exception_id = %record.exception_id, "exception raised");
-            events.push(MerchantEvent::exception_opened(&record));
-        }
+        events.extend(raise(app, &record).await?);
     }
 
     if let (true, true, Some(order)) = (late, moved, &order) {

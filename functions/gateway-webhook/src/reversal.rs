@@ -18,7 +18,7 @@ use lambda_http::{Body, Response};
 use serde_json::json;
 
 use crate::app::App;
-use crate::handler::{store_problem, METRICS};
+use crate::handler::{raise, store_problem};
 
 /// The payment a reversal names: its operation number's, else the CIP's latest one not reversed.
 fn reversed_payment<'p>(
@@ -108,15 +108,7 @@ pub(crate) async fn reverse(
         detail,
         app.now(),
     );
-    if let Created::New(record) = app
-        .store
-        .raise_exception(&record)
-        .await
-        .map_err(store_problem)?
-    {
-        METRICS.exception_opened(&record);
-        announced.push(MerchantEvent::exception_opened(&record));
-    }
+    announced.extend(raise(app, &record).await?);
     cuadre_lambda::announce::announce(app.events.as_ref(), &announced).await;
     tracing::info!(
         tenant_id = %t,
