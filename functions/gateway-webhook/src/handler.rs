@@ -501,6 +501,18 @@ async fn follow_up(
     Ok(())
 }
 
+/// The order as stored now, after a conditional write on `current` lost a race.
+pub(crate) async fn reread_order(app: &App, current: &Order) -> Result<Order, Problem> {
+    app.store
+        .get_order(&current.tenant_id, &current.order_id)
+        .await
+        .map_err(store_problem)?
+        .ok_or_else(|| {
+            tracing::error!(order_id = %current.order_id, "an order with a payment vanished");
+            Problem::internal()
+        })
+}
+
 /// The `order.paid` a move to PAID owes (none when the write only adopts a code).
 fn owed_paid(app: &App, paid: &Order, pays: bool, payment: &Payment) -> Vec<EventRecord> {
     pays.then(|| EventRecord::new(MerchantEvent::order_paid(paid, payment), app.now()))
@@ -554,17 +566,7 @@ async fn settle_order(
         };
         match result {
             Ok(stored) => return Ok((stored, pay)),
-            Err(StoreError::Conflict(_)) => {
-                current = app
-                    .store
-                    .get_order(&current.tenant_id, &current.order_id)
-                    .await
-                    .map_err(store_problem)?
-                    .ok_or_else(|| {
-                        tracing::error!(order_id = %current.order_id, "an order with a payment vanished");
-                        Problem::internal()
-                    })?;
-            }
+            Err(StoreError::Conflict(_)) => current = reread_order(app, &current).await?,
             Err(e) => return Err(store_problem(e)),
         }
     }

@@ -18,7 +18,7 @@ use lambda_http::{Body, Response};
 use serde_json::json;
 
 use crate::app::App;
-use crate::handler::{raise, store_problem};
+use crate::handler::{raise, reread_order, store_problem};
 
 /// The payment a reversal names: its operation number's, else the CIP's latest one not reversed.
 fn reversed_payment<'p>(
@@ -172,14 +172,7 @@ async fn unpay_order(
             .await
         {
             Ok(_) => return Ok((Some(current.status), vec![event])),
-            Err(StoreError::Conflict(_)) => {
-                current = app
-                    .store
-                    .get_order(&current.tenant_id, &current.order_id)
-                    .await
-                    .map_err(store_problem)?
-                    .ok_or_else(Problem::internal)?;
-            }
+            Err(StoreError::Conflict(_)) => current = reread_order(app, &current).await?,
             Err(e) => return Err(store_problem(e)),
         }
     }

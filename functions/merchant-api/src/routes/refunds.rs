@@ -26,11 +26,6 @@ const MAX_NOTE: usize = 2000;
 /// Conditional writes lost to concurrent writers before the request gives up with a 409.
 const ATTEMPTS: usize = 3;
 
-/// A refund as the merchant sees it (the shape `refund.updated` carries too).
-fn view(r: &Refund) -> RefundData {
-    RefundData::of(r)
-}
-
 async fn load_order(app: &App, caller: &Caller, order_id: &OrderId) -> Result<Order, Problem> {
     app.store
         .get_order(&caller.tenant.tenant_id, order_id)
@@ -207,7 +202,7 @@ async fn request(
                     &MerchantEvent::owed_by_refund(&refund, None),
                 )
                 .await;
-                return Ok((StatusCode::CREATED, to_json(&view(&refund))?));
+                return Ok((StatusCode::CREATED, to_json(&RefundData::of(&refund))?));
             }
             // The order (or its refunds) changed meanwhile: read them again and check again.
             Err(StoreError::Conflict(_)) => continue,
@@ -238,7 +233,7 @@ pub(crate) async fn list(
         &json!({
             "order_id": order.order_id,
             "order_status": order.status,
-            "refunds": refunds.iter().map(view).collect::<Vec<_>>(),
+            "refunds": refunds.iter().map(RefundData::of).collect::<Vec<_>>(),
         }),
     ))
 }
@@ -319,7 +314,7 @@ pub(crate) async fn update(
             Ok((refund, order_status, owed)) => {
                 tracing::info!(tenant_id = %t, order_id = %order_id, refund_id = %refund.refund_id, status = %refund.status, "refund moved");
                 announce(app.events.as_ref(), &owed).await;
-                let mut body = to_json(&view(&refund))?;
+                let mut body = to_json(&RefundData::of(&refund))?;
                 body["order_status"] = json!(order_status);
                 return Ok(json_response(StatusCode::OK, &body));
             }

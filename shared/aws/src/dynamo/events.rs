@@ -156,30 +156,24 @@ impl EventStore for DynamoStore {
         // Filters other than time are applied to what the key range returns; a page stops at
         // `limit` matches or after a bounded number of reads (the token goes on from there).
         for _ in 0..8 {
-            let result = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name(GSI2)
-                .key_condition_expression("#pk = :pk AND #sk BETWEEN :from AND :to")
-                .expression_attribute_names("#pk", GSI2PK)
-                .expression_attribute_names("#sk", GSI2SK)
-                .expression_attribute_values(":pk", s(partition.clone()))
-                .expression_attribute_values(":from", s(from.clone()))
-                .expression_attribute_values(":to", s(to.clone()))
-                .scan_index_forward(false)
-                .set_exclusive_start_key(start.take())
-                .limit(i32::try_from(limit - out.len()).unwrap_or(1).max(1))
-                .send()
-                .await
-                .map_err(unavailable)?;
-            for item in result.items.unwrap_or_default() {
+            let want = i32::try_from(limit - out.len()).unwrap_or(1).max(1);
+            let (items, next) = self
+                .listing_between(
+                    partition.clone(),
+                    from.clone(),
+                    to.clone(),
+                    start.take(),
+                    want,
+                    true,
+                )
+                .await?;
+            for item in items {
                 let record: EventRecord = from_item(item)?;
                 if filter.matches(&record) {
                     out.push(record);
                 }
             }
-            match result.last_evaluated_key {
+            match next {
                 Some(key) if out.len() < limit => start = Some(key),
                 next => return Ok((out, page::encode(next)?)),
             }

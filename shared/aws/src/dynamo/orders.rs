@@ -225,7 +225,7 @@ impl OrderStore for DynamoStore {
             None => format!("{}$", status.as_str()),
         };
         let (items, next) = self
-            .listing_between(partition, from, to, start, limit)
+            .listing_between(partition, from, to, start, limit, false)
             .await?;
         Ok((from_items(items)?, page::encode(next)?))
     }

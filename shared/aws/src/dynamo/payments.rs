@@ -38,6 +38,34 @@ pub(super) fn payment_item(payment: &Payment) -> Result<Item, StoreError> {
     ))
 }
 
+impl DynamoStore {
+    /// Sets a string attribute of a stored payment that is not set yet: the payment as it is
+    /// now, or `None` when the attribute was set already (or no such payment is stored).
+    async fn set_once(
+        &self,
+        payment: &Payment,
+        attribute: &str,
+        value: String,
+    ) -> Result<Option<Item>, StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(
+                cip_pk(&payment.tenant_id, &payment.cip),
+                &payment_sk(&payment.operation_number),
+            )))
+            .update_expression("SET #attr = :value")
+            .condition_expression("attribute_exists(PK) AND attribute_not_exists(#attr)")
+            .expression_attribute_names("#attr", attribute)
+            .expression_attribute_values(":value", s(value))
+            .return_values(ReturnValue::AllNew)
+            .send()
+            .await;
+        self.billed(result)
+    }
+}
+
 #[async_trait]
 impl PaymentStore for DynamoStore {
     async fn record_payment(&self, payment: &Payment) -> Result<Created<Payment>, StoreError> {
@@ -62,22 +90,10 @@ impl PaymentStore for DynamoStore {
         at: DateTime<Utc>,
     ) -> Result<Created<Payment>, StoreError> {
         let t = &payment.tenant_id;
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(key(
-                cip_pk(t, &payment.cip),
-                &payment_sk(&payment.operation_number),
-            )))
-            .update_expression("SET #rev = :at")
-            .condition_expression("attribute_exists(PK) AND attribute_not_exists(#rev)")
-            .expression_attribute_names("#rev", "reversed_at")
-            .expression_attribute_values(":at", s(format_lima(at)))
-            .return_values(ReturnValue::AllNew)
-            .send()
-            .await;
-        match self.billed(result)? {
+        match self
+            .set_once(payment, "reversed_at", format_lima(at))
+            .await?
+        {
             Some(item) => Ok(Created::New(from_item(item)?)),
             None => match self
                 .get_payment(t, &payment.cip, &payment.operation_number)
@@ -116,23 +132,10 @@ impl PaymentStore for DynamoStore {
         payment: &Payment,
         real: &OperationNumber,
     ) -> Result<Payment, StoreError> {
-        let t = &payment.tenant_id;
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(key(
-                cip_pk(t, &payment.cip),
-                &payment_sk(&payment.operation_number),
-            )))
-            .update_expression("SET #as = :real")
-            .condition_expression("attribute_exists(PK) AND attribute_not_exists(#as)")
-            .expression_attribute_names("#as", "settled_as")
-            .expression_attribute_values(":real", s(real.as_str()))
-            .return_values(ReturnValue::AllNew)
-            .send()
-            .await;
-        match self.billed(result)? {
+        match self
+            .set_once(payment, "settled_as", real.as_str().to_string())
+            .await?
+        {
             Some(item) => from_item(item),
             None => Err(changed(&format!(
                 "payment {} of CIP {} already adopted an operation number",

@@ -187,7 +187,8 @@ impl DynamoStore {
         Ok((from_items(items)?, page::encode(next)?))
     }
 
-    /// A page of a per-tenant listing on GSI2 with its sort key between `from` and `to`.
+    /// A page of a per-tenant listing on GSI2 with its sort key between `from` and `to`, in sort
+    /// key order (or reversed, `newest_first`).
     pub(super) async fn listing_between(
         &self,
         pk: String,
@@ -195,6 +196,7 @@ impl DynamoStore {
         to: String,
         start: Option<Item>,
         limit: i32,
+        newest_first: bool,
     ) -> Result<(Vec<Item>, Option<Item>), StoreError> {
         let out = self
             .client
@@ -207,6 +209,7 @@ impl DynamoStore {
             .expression_attribute_values(":pk", s(pk))
             .expression_attribute_values(":from", s(from))
             .expression_attribute_values(":to", s(to))
+            .scan_index_forward(!newest_first)
             .set_exclusive_start_key(start)
             .limit(limit)
             .send()

@@ -54,7 +54,7 @@ impl StatusLookupStore for DynamoStore {
         // `$` sorts after `#`: the range closes after every marker due at `due_by` itself.
         let to = format!("{}$", sortable(due_by));
         let (items, next) = self
-            .listing_between(partition, "0".to_string(), to, start, limit)
+            .listing_between(partition, "0".to_string(), to, start, limit, false)
             .await?;
         Ok((from_items(items)?, page::encode(next)?))
     }
