@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use cuadre_aws::S3Links;
-use cuadre_core::{OrderId, OrderStatus};
+use cuadre_core::{OrderId, OrderStatus, VoucherField};
 use cuadre_gateway_sandbox::{Faults, RunningSandbox, SandboxBuilder, SandboxStats};
 use cuadre_testing::http::{api_request, code_request, field_names, json_reply};
 use cuadre_testing::sandbox::{gateway_client, start_sandbox};
@@ -476,6 +476,12 @@ async fn the_merchant_sees_vouchers_through_short_lived_links() {
             amount: Some("10.00".into()),
             ..VoucherFields::default()
         })
+        .field_confidence(VoucherField::Amount, 940)
+        .field_confidence(VoucherField::Cip, 310)
+        .unread(
+            VoucherField::Cip,
+            "read 8513137 with confidence 0.31, under 0.5",
+        )
         .put(h.store.as_ref())
         .await;
     let (status, body) = h.get("V-1").await;
@@ -483,6 +489,15 @@ async fn the_merchant_sees_vouchers_through_short_lived_links() {
     let listed = &body["vouchers"][0];
     assert_eq!(listed["voucher_id"], "abc123");
     assert_eq!(listed["fields"]["amount"], "10.00");
+    assert_eq!(
+        listed["field_confidence"],
+        serde_json::json!({"cip": 0.31, "operation_number": null, "amount": 0.94,
+                           "currency": null, "paid_at": null})
+    );
+    assert_eq!(
+        listed["unread"],
+        serde_json::json!({"cip": "read 8513137 with confidence 0.31, under 0.5"})
+    );
     let url = listed["download_url"].as_str().unwrap();
     assert!(url.contains("X-Amz-Expires=300"), "{url}");
     let downloaded = reqwest::get(url).await.unwrap().bytes().await.unwrap();

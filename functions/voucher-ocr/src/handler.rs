@@ -8,16 +8,14 @@
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use chrono::{DateTime, SubsecRound, Utc};
-use cuadre_core::extract::extract;
+use cuadre_core::extract::{extract, Extraction};
 use cuadre_core::ocr::{OcrError, StoredDocument};
 use cuadre_core::reconcile::VoucherFact;
 use cuadre_core::records::sha256_hex;
 use cuadre_core::rules::voucher as rule;
 use cuadre_core::rules::{Breach, Expected};
 use cuadre_core::store::{Created, StatusLookup, StoreError};
-use cuadre_core::{
-    Cip, ExceptionKey, ExceptionRecord, OperationNumber, OrderId, Voucher, VoucherFields,
-};
+use cuadre_core::{Cip, ExceptionKey, ExceptionRecord, OperationNumber, OrderId, Voucher};
 use cuadre_lambda::metrics::Metrics;
 use cuadre_lambda::sqs::{run_batch, RecordOutcome};
 use tracing::Instrument;
@@ -188,16 +186,9 @@ async fn read_voucher(
             return store_and_apply(app, voucher).await;
         }
     };
-    let read = extract(&lines);
-    let mut warnings = read.warnings;
-    warnings.extend(signals);
-    let voucher = upload.voucher(
-        sha256,
-        perceptual_hash,
-        read.fields,
-        read.confidence_permille,
-        warnings,
-    );
+    let mut read = extract(&lines);
+    read.warnings.extend(signals);
+    let voucher = upload.voucher(sha256, perceptual_hash, read);
     store_and_apply(app, voucher).await
 }
 
@@ -217,14 +208,12 @@ struct Upload<'a> {
 }
 
 impl Upload<'_> {
-    /// The voucher of this file, read as `fields` with that confidence.
+    /// The voucher of this file, as the extractor read it.
     fn voucher(
         &self,
         sha256: String,
         perceptual_hash: Option<String>,
-        fields: VoucherFields,
-        confidence_permille: u16,
-        warnings: Vec<String>,
+        read: Extraction,
     ) -> Voucher {
         Voucher {
             tenant_id: self.ids.tenant_id.clone(),
@@ -234,22 +223,21 @@ impl Upload<'_> {
             sha256,
             perceptual_hash,
             uploaded_at: self.uploaded_at,
-            fields,
-            confidence_permille,
-            warnings,
+            fields: read.fields,
+            confidence_permille: read.confidence_permille,
+            field_confidence: read.field_confidence,
+            unread: read.unread,
+            warnings: read.warnings,
         }
     }
 
     /// The voucher of a file that could not be read, saying why.
     fn rejected(&self, sha256: String, perceptual_hash: Option<String>, reason: String) -> Voucher {
-        let warnings = vec![format!("{REJECTED}{reason}")];
-        self.voucher(
-            sha256,
-            perceptual_hash,
-            VoucherFields::default(),
-            0,
-            warnings,
-        )
+        let read = Extraction {
+            warnings: vec![format!("{REJECTED}{reason}")],
+            ..Extraction::default()
+        };
+        self.voucher(sha256, perceptual_hash, read)
     }
 }
 

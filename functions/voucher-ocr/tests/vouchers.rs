@@ -17,7 +17,7 @@ use cuadre_core::extract::{lines_from_textract_json, OcrLine};
 use cuadre_core::ocr::{OcrError, StoredDocument, TextDetector};
 use cuadre_core::records::sha256_hex;
 use cuadre_core::store::StatusLookup;
-use cuadre_core::{Currency, ExceptionKind, OrderId, TenantId, Voucher};
+use cuadre_core::{Currency, ExceptionKind, OrderId, TenantId, Voucher, VoucherField};
 use cuadre_testing::sqs::{sqs_event, sqs_record, take, Others};
 use cuadre_testing::{unique_tenant, OrderBuilder, TestAws};
 use image::{ImageFormat, Rgb, RgbImage};
@@ -241,6 +241,18 @@ async fn a_voucher_is_read_stored_and_a_lookup_scheduled_and_redelivery_adds_not
     assert_eq!(v.fields.amount.as_deref(), Some(TICKET_AMOUNT));
     assert_eq!(v.fields.currency, Some(Currency::Pen));
     assert!(v.confidence_permille > 0);
+    // Each key field's confidence is stored with the voucher, above the threshold for those read.
+    for field in [
+        VoucherField::Cip,
+        VoucherField::Amount,
+        VoucherField::Currency,
+    ] {
+        let c = v.field_confidence.get(field);
+        assert!(
+            c.is_some_and(|c| c >= cuadre_core::extract::FIELD_THRESHOLD_PERMILLE),
+            "{field:?}: {c:?}"
+        );
+    }
     assert!(
         h.exceptions(&order).await.is_empty(),
         "a matching voucher raises nothing"

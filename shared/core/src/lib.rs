@@ -25,5 +25,6 @@ pub use money::{AmountError, Currency, Money};
 pub use order::{Buyer, IllegalTransition, Order, OrderStatus};
 pub use peru::{Dni, DocumentError, Ruc};
 pub use records::{
-    IdempotencyRecord, IdempotencyStatus, Payment, PaymentSource, Tenant, Voucher, VoucherFields,
+    FieldConfidence, IdempotencyRecord, IdempotencyStatus, Payment, PaymentSource, Tenant,
+    UnreadFields, Voucher, VoucherField, VoucherFields,
 };

@@ -113,6 +113,97 @@ pub struct VoucherFields {
     pub channel: Option<String>,
 }
 
+/// The key fields of a voucher: the ones the reader gives a confidence for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VoucherField {
+    Cip,
+    OperationNumber,
+    Amount,
+    Currency,
+    PaidAt,
+}
+
+impl VoucherField {
+    pub const ALL: [VoucherField; 5] = [
+        VoucherField::Cip,
+        VoucherField::OperationNumber,
+        VoucherField::Amount,
+        VoucherField::Currency,
+        VoucherField::PaidAt,
+    ];
+
+    /// The field's name in JSON (`operation_number`).
+    pub fn name(self) -> &'static str {
+        match self {
+            VoucherField::Cip => "cip",
+            VoucherField::OperationNumber => "operation_number",
+            VoucherField::Amount => "amount",
+            VoucherField::Currency => "currency",
+            VoucherField::PaidAt => "paid_at",
+        }
+    }
+}
+
+/// How sure the reader is of each key field, per mille (0–1000); `None` where it found no candidate.
+/// Kept integral so no float is stored; the API and the extractor's JSON show it as 0–1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct FieldConfidence {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cip: Option<u16>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operation_number: Option<u16>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<u16>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<u16>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paid_at: Option<u16>,
+}
+
+impl FieldConfidence {
+    pub fn get(&self, field: VoucherField) -> Option<u16> {
+        match field {
+            VoucherField::Cip => self.cip,
+            VoucherField::OperationNumber => self.operation_number,
+            VoucherField::Amount => self.amount,
+            VoucherField::Currency => self.currency,
+            VoucherField::PaidAt => self.paid_at,
+        }
+    }
+
+    pub fn set(&mut self, field: VoucherField, permille: Option<u16>) {
+        let slot = match field {
+            VoucherField::Cip => &mut self.cip,
+            VoucherField::OperationNumber => &mut self.operation_number,
+            VoucherField::Amount => &mut self.amount,
+            VoucherField::Currency => &mut self.currency,
+            VoucherField::PaidAt => &mut self.paid_at,
+        };
+        *slot = permille;
+    }
+
+    /// `{"cip":0.97,"operation_number":null,…}`: every key field, 0–1 with up to 3 decimals.
+    pub fn to_json(&self) -> serde_json::Value {
+        let map = VoucherField::ALL
+            .iter()
+            .map(|f| {
+                let value = self
+                    .get(*f)
+                    .map(|p| serde_json::Value::from(crate::extract::permille_to_unit(p)));
+                (
+                    f.name().to_string(),
+                    value.unwrap_or(serde_json::Value::Null),
+                )
+            })
+            .collect();
+        serde_json::Value::Object(map)
+    }
+}
+
+/// Why the reader gives no value for a key field: not found, or found with too little confidence.
+pub type UnreadFields = BTreeMap<VoucherField, String>;
+
 /// A voucher image a buyer uploaded for an order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Voucher {
@@ -129,6 +220,12 @@ pub struct Voucher {
     pub fields: VoucherFields,
     /// Extraction confidence in per mille (0–1000), kept integral so no float is stored.
     pub confidence_permille: u16,
+    /// Each key field's confidence (vouchers read before it existed have none).
+    #[serde(default)]
+    pub field_confidence: FieldConfidence,
+    /// The key fields with no value, and why.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub unread: UnreadFields,
     #[serde(default)]
     pub warnings: Vec<String>,
 }

@@ -93,7 +93,10 @@ fn every_fixture_reads_as_its_truth() {
         assert!(paid_at.ends_with("-05:00"), "{name}: {paid_at}");
         if want.noise == 0 {
             assert!(got.warnings.is_empty(), "{name}: {:?}", got.warnings);
-            assert!(got.confidence() >= 0.85, "{name}: {}", got.confidence());
+            // The evidence for a pick scales the OCR's confidence (a total less its commission
+            // keeps 0.9 of it, a value in the next block 0.95): clean vouchers stay well above 0.8.
+            assert!(got.confidence() >= 0.8, "{name}: {}", got.confidence());
+            assert!(got.unread.is_empty(), "{name}: {:?}", got.unread);
         }
         // Polygons carry the photo's angle (the page is not square, so only its sign and presence compare).
         let skew = estimate_skew_degrees(&lines);

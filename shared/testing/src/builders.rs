@@ -244,6 +244,8 @@ impl VoucherBuilder {
                 uploaded_at: now(),
                 fields: VoucherFields::default(),
                 confidence_permille: 900,
+                field_confidence: Default::default(),
+                unread: Default::default(),
                 warnings: vec![],
             },
         }
@@ -267,6 +269,22 @@ impl VoucherBuilder {
 
     pub fn fields(mut self, fields: VoucherFields) -> VoucherBuilder {
         self.voucher.fields = fields;
+        self
+    }
+
+    /// The reader's confidence in one key field (per mille).
+    pub fn field_confidence(
+        mut self,
+        field: cuadre_core::VoucherField,
+        permille: u16,
+    ) -> VoucherBuilder {
+        self.voucher.field_confidence.set(field, Some(permille));
+        self
+    }
+
+    /// A key field the reader gave no value, with its reason.
+    pub fn unread(mut self, field: cuadre_core::VoucherField, reason: &str) -> VoucherBuilder {
+        self.voucher.unread.insert(field, reason.to_string());
         self
     }
 

@@ -79,6 +79,8 @@ pub(super) async fn get(
             "voucher_id": v.voucher_id,
             "uploaded_at": cuadre_core::time::format_lima(v.uploaded_at),
             "fields": v.fields,
+            "field_confidence": v.field_confidence.to_json(),
+            "unread": v.unread,
             "warnings": v.warnings,
             "download_url": download_url,
             "download_url_expires_in": VOUCHER_LINK_SECS,

@@ -7,14 +7,21 @@ use rust_decimal::Decimal;
 
 use crate::money::{parse_human_amount, validate_amount, Currency};
 
-/// `S/`, `S/.`, `PEN`, `Soles` → PEN; `US$`, `$`, `USD`, `Dólares` → USD (on folded text).
+/// `S/`, `S/.`, `PEN`, `Soles` → PEN; `US$`, `$`, `USD`, `Dólares` → USD (on folded text). `$/` is
+/// OCR's misreading of `S/` (as `5/` is, undone in [`super::text::clean_numbers`]).
 static CURRENCY_MARK: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"US\s?\$|U\$S|\bUSD\b|\bDOLARES\b|\bDOLAR\b|\bPEN\b|\bSOLES\b|\bS\s?/\.?|\$")
-        .expect("static regex")
+    Regex::new(
+        r"US\s?\$|U\$S|\bUSD\b|\b(?:US\s+)?DOLLARS?\b|\bDOLARES\b|\bDOLAR\b|\bPEN\b|\bSOLES\b|\bS\s?/\.?|\$\s?/\.?|\$",
+    )
+    .expect("static regex")
 });
 
-static NUMBER: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\d+(?:[.,]\d+)*").expect("static regex"));
+/// `150`, `1,250.00`, `1.250,00`, and groups of three split by a space or an apostrophe
+/// (`1 250.00`, `1'250.00`): a space-grouped figure needs its cents, or it could be two numbers.
+static NUMBER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\d{1,3}(?:['’]\d{3})+(?:[.,]\d{1,2})?|\d{1,3}(?: \d{3})+[.,]\d{2}|\d+(?:[.,]\d+)*")
+        .expect("static regex")
+});
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct CurrencyMark {
@@ -27,7 +34,9 @@ pub(crate) fn currency_marks(text: &str) -> Vec<CurrencyMark> {
     CURRENCY_MARK
         .find_iter(text)
         .map(|m| CurrencyMark {
-            currency: if m.as_str().contains('$') || m.as_str().starts_with(['U', 'D']) {
+            currency: if m.as_str().contains('/') {
+                Currency::Pen
+            } else if m.as_str().contains('$') || m.as_str().starts_with(['U', 'D']) {
                 Currency::Usd
             } else {
                 Currency::Pen
@@ -90,11 +99,12 @@ pub(crate) fn find_amounts(text: &str) -> Vec<AmountFound> {
         {
             continue;
         }
-        let Ok(value) = parse_human_amount(m.as_str()).and_then(validate_amount) else {
+        let digits: String = m.as_str().replace(['\'', '’'], "");
+        let Ok(value) = parse_human_amount(&digits).and_then(validate_amount) else {
             continue;
         };
         let has_cents = {
-            let digits = m.as_str();
+            let digits = digits.replace(' ', "");
             digits
                 .rfind(['.', ','])
                 .is_some_and(|p| digits.len() - p - 1 == 2)
@@ -173,6 +183,13 @@ mod tests {
         assert_eq!(amount(": 5/ 150.00"), Some(("150.00".into(), pen)));
         assert_eq!(amount("S/ L5O.OO"), Some(("150.00".into(), pen)));
         assert_eq!(amount("282.50"), Some(("282.50".into(), None)));
+        assert_eq!(amount("S/ 1 250.00"), Some(("1250.00".into(), pen)));
+        assert_eq!(amount("S/ 1'250.00"), Some(("1250.00".into(), pen)));
+        assert_eq!(amount("S/ 12'500"), Some(("12500.00".into(), pen)));
+        assert_eq!(amount("$/ 45.50"), Some(("45.50".into(), pen)));
+        assert_eq!(amount("45.50 US DOLLARS"), Some(("45.50".into(), usd)));
+        // Space-grouped only with cents: two numbers stay two.
+        assert_eq!(amount("CIP 123 456"), Some(("123.00".into(), None)));
         assert_eq!(amount("S/ 0.00"), None);
         assert_eq!(amount("AG123"), None);
     }

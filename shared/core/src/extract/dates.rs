@@ -5,9 +5,11 @@ use std::sync::LazyLock;
 use chrono::{NaiveDate, NaiveTime};
 use regex::{Captures, Regex};
 
+/// Spanish and English month names, full or abbreviated (longest first where one starts another).
 const MONTHS: &str =
-    "ENERO|ENE|FEBRERO|FEB|MARZO|MAR|ABRIL|ABR|MAYO|MAY|JUNIO|JUN|JULIO|JUL|AGOSTO|AGO|\
-                      SETIEMBRE|SEPTIEMBRE|SEPT|SET|SEP|OCTUBRE|OCT|NOVIEMBRE|NOV|DICIEMBRE|DIC";
+    "ENERO|ENE|JANUARY|JAN|FEBRERO|FEBRUARY|FEB|MARZO|MARCH|MAR|ABRIL|APRIL|ABR|APR|MAYO|MAY|\
+     JUNIO|JUNE|JUN|JULIO|JULY|JUL|AGOSTO|AUGUST|AGO|AUG|SETIEMBRE|SEPTIEMBRE|SEPTEMBER|SEPT|SET|SEP|\
+     OCTUBRE|OCTOBER|OCT|NOVIEMBRE|NOVEMBER|NOV|DICIEMBRE|DECEMBER|DIC|DEC";
 
 /// `25/11/2026`, `25-11-26`, `25.11.2026`.
 static DAY_MONTH_YEAR: LazyLock<Regex> = LazyLock::new(|| {
@@ -23,6 +25,14 @@ static YEAR_MONTH_DAY: LazyLock<Regex> = LazyLock::new(|| {
 static DAY_MONTH_NAME_YEAR: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
         r"\b(\d{{1,2}})(?: ?DE)?[ .\-/]*({MONTHS})\.?(?: ?DEL?)?[ .\-/,]*(\d{{4}}|\d{{2}})\b"
+    ))
+    .expect("static regex")
+});
+
+/// `Mar 20, 2026`, `March 20th 2026`, `NOV. 2 2026`: English order, month first.
+static MONTH_NAME_DAY_YEAR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        r"\b({MONTHS})\.?[ \-/]*(\d{{1,2}})(?:ST|ND|RD|TH)?,?[ .\-/,]*(\d{{4}})\b"
     ))
     .expect("static regex")
 });
@@ -63,18 +73,18 @@ fn full_year(caps: &Captures<'_>, i: usize) -> Option<i32> {
 
 fn month_number(name: &str) -> Option<u32> {
     let n = match name.get(..3)? {
-        "ENE" => 1,
+        "ENE" | "JAN" => 1,
         "FEB" => 2,
         "MAR" => 3,
-        "ABR" => 4,
+        "ABR" | "APR" => 4,
         "MAY" => 5,
         "JUN" => 6,
         "JUL" => 7,
-        "AGO" => 8,
+        "AGO" | "AUG" => 8,
         "SET" | "SEP" => 9,
         "OCT" => 10,
         "NOV" => 11,
-        "DIC" => 12,
+        "DIC" | "DEC" => 12,
         _ => return None,
     };
     Some(n)
@@ -112,15 +122,26 @@ fn read_day_month_name_year(text: &str, caps: &Captures<'_>) -> Option<(NaiveDat
     NaiveDate::from_ymd_opt(year, month, day).map(|d| (d, false))
 }
 
+fn read_month_name_day_year(text: &str, caps: &Captures<'_>) -> Option<(NaiveDate, bool)> {
+    if year_is_an_hour(text, caps.get(0)?.end()) {
+        return None;
+    }
+    let month = caps.get(1).and_then(|m| month_number(m.as_str()))?;
+    let day = number(caps, 2)?;
+    let year = full_year(caps, 3)?;
+    NaiveDate::from_ymd_opt(year, month, day).map(|d| (d, false))
+}
+
 /// How a pattern's match reads as a date, and whether it was read swapped.
 type DateReading = fn(&str, &Captures<'_>) -> Option<(NaiveDate, bool)>;
 
 /// Dates in reading order.
 pub(crate) fn find_dates(text: &str) -> Vec<DateFound> {
-    let readings: [(&Regex, DateReading); 3] = [
+    let readings: [(&Regex, DateReading); 4] = [
         (&DAY_MONTH_YEAR, read_day_month_year),
         (&YEAR_MONTH_DAY, read_year_month_day),
         (&DAY_MONTH_NAME_YEAR, read_day_month_name_year),
+        (&MONTH_NAME_DAY_YEAR, read_month_name_day_year),
     ];
     let mut found: Vec<DateFound> = Vec::new();
     for (pattern, read) in readings {
@@ -213,6 +234,12 @@ mod tests {
             "2026-11-25",
             "Fecha: 25/11/2026 14:32",
             "2S/1l/2O26",
+            "Nov 25, 2026",
+            "November 25th, 2026",
+            "25 November 2026",
+            "NOV. 25 2026",
+            "miércoles, 25 de noviembre de 2026 a las 3:42 p. m.",
+            "2026/11/25",
         ] {
             assert_eq!(date(text), want, "{text}");
         }
@@ -254,6 +281,28 @@ mod tests {
             let text = format!("03 {} 2026", name.to_uppercase());
             assert_eq!(date(&text), Some(format!("2026-{month:02}-03")), "{text}");
         }
+    }
+
+    #[test]
+    fn english_months() {
+        for (name, month) in [
+            ("Jan", 1),
+            ("February", 2),
+            ("Mar", 3),
+            ("April", 4),
+            ("May", 5),
+            ("June", 6),
+            ("Jul", 7),
+            ("August", 8),
+            ("Sep", 9),
+            ("October", 10),
+            ("Nov", 11),
+            ("Dec", 12),
+        ] {
+            let text = format!("{name} 3, 2026 3:42 PM");
+            assert_eq!(date(&text), Some(format!("2026-{month:02}-03")), "{text}");
+        }
+        assert_eq!(time("Mar 20, 2026 3:42 PM").as_deref(), Some("15:42:00"));
     }
 
     #[test]

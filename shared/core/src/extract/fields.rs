@@ -11,9 +11,9 @@ use super::amounts::{self, AmountFound};
 use super::dates::{self, DateFound, TimeFound};
 use super::labels::Label;
 use super::pairing::{build_rows, lone_amount, pair_labels, Found, Page, Value};
-use super::{channel, Extraction, OcrLine};
+use super::{channel, permille_to_unit, Extraction, OcrLine, FIELD_THRESHOLD_PERMILLE};
 use crate::money::Currency;
-use crate::records::VoucherFields;
+use crate::records::{FieldConfidence, UnreadFields, VoucherField, VoucherFields};
 
 /// Lima keeps UTC−5 all year.
 const LIMA_OFFSET: &str = "-05:00";
@@ -25,7 +25,35 @@ static SERVICE_CURRENCY: LazyLock<Regex> = LazyLock::new(|| {
 
 struct Picked<T> {
     value: T,
+    /// The OCR's confidence in what was read, scaled by the evidence for the pick (per mille).
     confidence: u16,
+}
+
+// How much each kind of evidence keeps of the OCR's confidence, per mille.
+/// A bare `Código`: a CIP only when nothing more specific says so.
+const GENERIC_LABEL: u16 = 850;
+/// The same label with different values: the first is taken, with doubt.
+const CONFLICT: u16 = 700;
+/// The amount derived as the total less the commission.
+const DERIVED: u16 = 900;
+/// An amount printed alone (bank apps print it big on top), with a currency sign or cents.
+const LONE_AMOUNT: u16 = 900;
+const LONE_BARE_AMOUNT: u16 = 800;
+/// A `Total` with no `Importe` beside it: it may include a commission the receipt does not show.
+const PLAIN_TOTAL: u16 = 850;
+/// A date no label claims, with a time next to it, or alone.
+const UNLABELLED_DATE_TIME: u16 = 850;
+const UNLABELLED_DATE: u16 = 750;
+/// A date read month/day because day/month was impossible.
+const SWAPPED_DATE: u16 = 800;
+/// The currency named by the voucher's service line or its signs rather than by the amount.
+const SERVICE_CURRENCY_EVIDENCE: u16 = 900;
+const MARKS_CURRENCY: u16 = 850;
+const MIXED_MARKS_CURRENCY: u16 = 550;
+
+/// `confidence × evidence`, both per mille.
+fn scale(confidence: u16, evidence: u16) -> u16 {
+    (u32::from(confidence) * u32::from(evidence) / 1000) as u16
 }
 
 fn distinct_count<T: PartialEq>(values: impl Iterator<Item = T>) -> usize {
@@ -49,17 +77,23 @@ fn pick_id(
             .iter()
             .filter(|f| f.label == *label)
             .filter_map(|f| match &f.value {
-                Value::Id(id) => Some((id, f.confidence)),
+                Value::Id(id) => Some((id, scale(f.confidence, f.evidence))),
                 _ => None,
             })
             .collect();
         if let Some((id, confidence)) = ids.first() {
+            let mut evidence = if *label == Label::CipGeneric {
+                GENERIC_LABEL
+            } else {
+                1000
+            };
             if distinct_count(ids.iter().map(|i| i.0)) > 1 {
                 warnings.push(format!("several different {what}s read; took the first"));
+                evidence = scale(evidence, CONFLICT);
             }
             return Some(Picked {
                 value: (*id).clone(),
-                confidence: *confidence,
+                confidence: scale(*confidence, evidence),
             });
         }
     }
@@ -86,14 +120,16 @@ fn pick_amount(
 ) -> Option<(Picked<Decimal>, Option<Currency>)> {
     let primary = amounts_labelled(found, Label::Amount);
     if let Some((amount, f)) = primary.first() {
+        let mut evidence = f.evidence;
         if distinct_count(primary.iter().map(|p| p.0.value)) > 1 {
             warnings.push("several different amounts read; took the first".to_string());
+            evidence = scale(evidence, CONFLICT);
         }
         let currency = amount.currency.or(f.label_currency);
         return Some((
             Picked {
                 value: amount.value,
-                confidence: f.confidence,
+                confidence: scale(f.confidence, evidence),
             },
             currency,
         ));
@@ -106,17 +142,25 @@ fn pick_amount(
             return Some((
                 Picked {
                     value: total.value - commission.value,
-                    confidence: tf.confidence.min(cf.confidence),
+                    confidence: scale(
+                        tf.confidence.min(cf.confidence),
+                        scale(tf.evidence.min(cf.evidence), DERIVED),
+                    ),
                 },
                 total.currency.or(tf.label_currency),
             ));
         }
     }
     if let Some((amount, confidence)) = lone_amount(page) {
+        let evidence = if amount.currency.is_some() {
+            LONE_AMOUNT
+        } else {
+            LONE_BARE_AMOUNT
+        };
         return Some((
             Picked {
                 value: amount.value,
-                confidence,
+                confidence: scale(confidence, evidence),
             },
             amount.currency,
         ));
@@ -125,7 +169,7 @@ fn pick_amount(
         (
             Picked {
                 value: total.value,
-                confidence: tf.confidence,
+                confidence: scale(tf.confidence, scale(tf.evidence, PLAIN_TOTAL)),
             },
             total.currency.or(tf.label_currency),
         )
@@ -134,9 +178,12 @@ fn pick_amount(
 
 /// The currency the voucher states when the amount carries none: `Moneda:`, the service's name,
 /// then the signs printed anywhere (the most frequent).
-fn document_currency(found: &[Found], page: &Page) -> Option<Currency> {
+fn document_currency(found: &[Found], page: &Page) -> Option<Picked<Currency>> {
     let stated = found.iter().find_map(|f| match (f.label, &f.value) {
-        (Label::Currency, Value::Currency(c)) => Some(*c),
+        (Label::Currency, Value::Currency(c)) => Some(Picked {
+            value: *c,
+            confidence: scale(f.confidence, f.evidence),
+        }),
         _ => None,
     });
     if stated.is_some() {
@@ -146,26 +193,52 @@ fn document_currency(found: &[Found], page: &Page) -> Option<Currency> {
         SERVICE_CURRENCY
             .captures(&row.folded)
             .and_then(|c| c.get(1))
-            .map(|m| match m.as_str() {
-                "SOLES" | "PEN" => Currency::Pen,
-                _ => Currency::Usd,
+            .map(|m| Picked {
+                value: match m.as_str() {
+                    "SOLES" | "PEN" => Currency::Pen,
+                    _ => Currency::Usd,
+                },
+                confidence: scale(
+                    row.cells[row.cell_of(m.start())].confidence,
+                    SERVICE_CURRENCY_EVIDENCE,
+                ),
             })
     });
     if service.is_some() {
         return service;
     }
-    let marks: Vec<Currency> = page
+    let marks: Vec<(Currency, u16)> = page
         .rows
         .iter()
-        .flat_map(|row| amounts::currency_marks(&row.cleaned))
-        .map(|m| m.currency)
+        .flat_map(|row| {
+            amounts::currency_marks(&row.cleaned)
+                .into_iter()
+                .map(|m| (m.currency, row.cells[row.cell_of(m.start)].confidence))
+        })
         .collect();
-    let pen = marks.iter().filter(|c| **c == Currency::Pen).count();
+    let pen = marks.iter().filter(|c| c.0 == Currency::Pen).count();
     let usd = marks.len() - pen;
+    let evidence = if pen == 0 || usd == 0 {
+        MARKS_CURRENCY
+    } else {
+        MIXED_MARKS_CURRENCY
+    };
+    let pick = |currency: Currency| {
+        let ocr = marks
+            .iter()
+            .filter(|m| m.0 == currency)
+            .map(|m| m.1)
+            .max()
+            .unwrap_or_default();
+        Picked {
+            value: currency,
+            confidence: scale(ocr, evidence),
+        }
+    };
     match pen.cmp(&usd) {
-        std::cmp::Ordering::Greater => Some(Currency::Pen),
-        std::cmp::Ordering::Less => Some(Currency::Usd),
-        std::cmp::Ordering::Equal => marks.first().copied(),
+        std::cmp::Ordering::Greater => Some(pick(Currency::Pen)),
+        std::cmp::Ordering::Less => Some(pick(Currency::Usd)),
+        std::cmp::Ordering::Equal => marks.first().map(|m| pick(m.0)),
     }
 }
 
@@ -179,12 +252,14 @@ fn pick_paid_at(
         .iter()
         .filter(|f| f.label == Label::PaidDate)
         .filter_map(|f| match f.value {
-            Value::Date(d, t) => Some((d, t, f.row, f.confidence)),
+            Value::Date(d, t) => Some((d, t, f.row, scale(f.confidence, f.evidence))),
             _ => None,
         })
         .collect();
+    let mut evidence = 1000;
     if distinct_count(labelled.iter().map(|l| l.0.date)) > 1 {
         warnings.push("several different payment dates read; took the first".to_string());
+        evidence = CONFLICT;
     }
     let (date, mut time, row, confidence) = match labelled.first() {
         Some(first) => *first,
@@ -197,7 +272,13 @@ fn pick_paid_at(
                         .into_iter()
                         .find(|t| t.end <= d.start || t.start >= d.end);
                     let row = &page.rows[r];
-                    unlabelled.push((d, time, r, row.cells[row.cell_of(d.start)].confidence));
+                    let evidence = if time.is_some() {
+                        UNLABELLED_DATE_TIME
+                    } else {
+                        UNLABELLED_DATE
+                    };
+                    let ocr = row.cells[row.cell_of(d.start)].confidence;
+                    unlabelled.push((d, time, r, scale(ocr, evidence)));
                 }
             }
             let chosen = unlabelled
@@ -207,13 +288,16 @@ fn pick_paid_at(
                 .copied()?;
             if distinct_count(unlabelled.iter().map(|u| u.0.date)) > 1 {
                 warnings.push("several dates without a label; took one with a time".to_string());
+                evidence = CONFLICT;
             }
             chosen
         }
     };
     if date.swapped {
         warnings.push("date read as month/day".to_string());
+        evidence = scale(evidence, SWAPPED_DATE);
     }
+    let confidence = scale(confidence, evidence);
     if time.is_none() {
         time = found
             .iter()
@@ -283,71 +367,98 @@ pub(crate) fn extract_fields(lines: &[OcrLine]) -> Extraction {
     let paid_at = pick_paid_at(&found, &page, &mut warnings);
 
     let stated_currency = document_currency(&found, &page);
-    let mut currency_assumed = false;
     let currency = match &amount {
-        Some((_, Some(own))) => {
-            if let Some(other) = stated_currency.filter(|c| c != own) {
+        Some((a, Some(own))) => {
+            if let Some(other) = stated_currency.as_ref().filter(|c| c.value != *own) {
                 warnings.push(format!(
-                    "amount is in {own} but the voucher also names {other}"
+                    "amount is in {own} but the voucher also names {}",
+                    other.value
                 ));
             }
-            Some(*own)
+            Some(Picked {
+                value: *own,
+                confidence: a.confidence,
+            })
         }
-        Some((_, None)) => stated_currency.or_else(|| {
-            currency_assumed = true;
-            warnings.push("currency not shown: assumed PEN".to_string());
-            Some(Currency::Pen)
-        }),
-        None => stated_currency,
+        _ => stated_currency,
     };
 
     let doubts = warnings.len();
-    let core_confidences: Vec<u16> = [
-        cip.as_ref().map(|p| p.confidence),
-        operation.as_ref().map(|p| p.confidence),
-        amount.as_ref().map(|a| a.0.confidence),
-        paid_at.as_ref().map(|p| p.confidence),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
-    let found_count = core_confidences.len() + usize::from(currency.is_some() && !currency_assumed);
-    for (missing, what) in [
-        (cip.is_none(), "no CIP found"),
-        (operation.is_none(), "no operation number found"),
-        (amount.is_none(), "no amount found"),
-        (paid_at.is_none(), "no payment date found"),
-    ] {
-        if missing {
-            warnings.push(what.to_string());
-        }
-    }
-    let confidence_permille = overall_confidence(&core_confidences, found_count, doubts);
+    let mut kept = Kept::default();
+    let cip = kept.take(VoucherField::Cip, cip, |v| v.clone());
+    let operation = kept.take(VoucherField::OperationNumber, operation, |v| v.clone());
+    let amount = kept.take(VoucherField::Amount, amount.map(|(p, _)| p), |v| {
+        v.to_string()
+    });
+    let currency = kept.take(VoucherField::Currency, currency, |c| c.code().to_string());
+    let paid_at = kept.take(VoucherField::PaidAt, paid_at, |v| v.clone());
+    let confidence_permille = overall_confidence(&kept.confident, doubts);
 
     let fields = VoucherFields {
-        cip: cip.map(|p| p.value),
-        operation_number: operation.map(|p| p.value),
-        amount: amount.map(|(p, _)| p.value.to_string()),
+        cip,
+        operation_number: operation,
+        amount: amount.map(|a| a.to_string()),
         currency,
-        paid_at: paid_at.map(|p| p.value),
+        paid_at,
         payer_name: pick_payer(&found),
         channel: pick_channel(&page),
     };
     Extraction {
         fields,
         confidence_permille,
+        field_confidence: kept.confidence,
+        unread: kept.unread,
         warnings,
     }
 }
 
-/// The OCR confidence of what we used, scaled by how much of the voucher we could read
-/// (5 of cip, operation, amount, currency, date: full), less 5 points per doubt.
-fn overall_confidence(core: &[u16], found_count: usize, doubts: usize) -> u16 {
-    if core.is_empty() {
+/// The key fields as they are kept: a pick above the threshold keeps its value, one under it
+/// keeps only its confidence and the reason it was left out.
+#[derive(Default)]
+struct Kept {
+    confidence: FieldConfidence,
+    unread: UnreadFields,
+    /// The confidences of the fields kept.
+    confident: Vec<u16>,
+}
+
+impl Kept {
+    fn take<T>(
+        &mut self,
+        field: VoucherField,
+        picked: Option<Picked<T>>,
+        shown: impl Fn(&T) -> String,
+    ) -> Option<T> {
+        let Some(p) = picked else {
+            self.unread.insert(field, "not found".to_string());
+            return None;
+        };
+        self.confidence.set(field, Some(p.confidence));
+        if p.confidence < FIELD_THRESHOLD_PERMILLE {
+            self.unread.insert(
+                field,
+                format!(
+                    "read {} with confidence {}, under {}",
+                    shown(&p.value),
+                    permille_to_unit(p.confidence),
+                    permille_to_unit(FIELD_THRESHOLD_PERMILLE)
+                ),
+            );
+            return None;
+        }
+        self.confident.push(p.confidence);
+        Some(p.value)
+    }
+}
+
+/// The mean confidence of the key fields kept, scaled by how many of the five were kept (all five:
+/// full), less 5 points per doubt.
+fn overall_confidence(kept: &[u16], doubts: usize) -> u16 {
+    if kept.is_empty() {
         return 0;
     }
-    let mean = core.iter().map(|c| u32::from(*c)).sum::<u32>() / core.len() as u32;
-    let coverage = 5 + found_count.min(5) as u32;
+    let mean = kept.iter().map(|c| u32::from(*c)).sum::<u32>() / kept.len() as u32;
+    let coverage = 5 + kept.len().min(5) as u32;
     let scaled = mean * coverage / 10;
     let penalty = 50 * doubts as u32;
     scaled.saturating_sub(penalty).min(1000) as u16

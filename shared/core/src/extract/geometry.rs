@@ -253,3 +253,13 @@ pub(crate) fn gap_within(gap: f64, a: &Placed, b: &Placed, lines: f64) -> bool {
 pub(crate) fn clearly_smaller(a: f64, b: f64, line_height: f64) -> bool {
     a + 0.2 * line_height < b
 }
+
+/// Whether box `a` ends at the left of where box `b` starts (a hair of overlap allowed).
+pub(crate) fn ends_left_of(a: &Placed, b: &Placed) -> bool {
+    a.right <= b.left + 0.01
+}
+
+/// Whether one box sits right over or under the other: at most one line height of `b` apart.
+pub(crate) fn stacked(a: &Placed, b: &Placed) -> bool {
+    (a.top - b.bottom).max(b.top - a.bottom).abs() <= b.height()
+}

@@ -54,59 +54,59 @@ static PATTERNS: LazyLock<Vec<(Label, Regex)>> = LazyLock::new(|| {
         (
             Label::Cip,
             format!(
-                r"{COD}(?:DE\s+)?PAGO(?:\s+CIP)?|{COD}(?:DE(?:L)?\s+)?USUARIO|{COD}CIP|{NUM}(?:DE(?:L)?\s+)?CIP|CIP"
+                r"{COD}(?:DE\s+)?PAGO(?:\s+CIP)?|{COD}(?:DE(?:L)?\s+)?USUARIO|{COD}CIP|{NUM}(?:DE(?:L)?\s+)?CIP|PAYMENT\s+CODE(?:\s+CIP)?|CIP\s+(?:CODE|NUMBER|NO\.?|#)|CIP"
             ),
         ),
-        (Label::CipGeneric, "CODIGO".to_string()),
+        (Label::CipGeneric, "CODIGO|CODE".to_string()),
         (
             Label::Operation,
             format!(
-                r"{COD}(?:DE\s+)?OPERACION|{NUM}(?:DE\s+)?(?:OPERACION|OPER|OPE|OP)|{NUM}(?:DE\s+)?TRANSACCION|(?:ID|{COD})(?:DE\s+)?TRANSACCION|TRANSACCION|OPERACION(?:\s+N(?:RO|UM|O)?\s*[.°*]?)?|OP"
+                r"{COD}(?:DE\s+)?OPERACION|{NUM}(?:DE\s+)?(?:OPERACION|OPER|OPE|OP)|{NUM}(?:DE\s+)?TRANSACCION|(?:ID|{COD})(?:DE\s+)?TRANSACCION|TRANSACCION|OPERACION(?:\s+N(?:RO|UM|O)?\s*[.°*]?)?|{NUM}TRANS(?:ACC?)?\b\.?|TRANS(?:ACC?)?\b\.?(?:\s*{NUM})?|(?:TRANSACTION|OPERATION)(?:\s+(?:NUMBER|NO\b\.?|ID|#))?|TXN(?:\s+ID)?|OP"
             ),
         ),
         (
             Label::Total,
-            r"(?:IMPORTE|MONTO)\s+TOTAL|TOTAL(?:\s+(?:PAGADO|A\s+PAGAR|COBRADO|CARGADO|DEBITADO))?(?:\s+EN)?"
+            r"(?:IMPORTE|MONTO)\s+TOTAL|TOTAL(?:\s+(?:PAGADO|A\s+PAGAR|COBRADO|CARGADO|DEBITADO|PAID|AMOUNT|CHARGED))?(?:\s+EN)?"
                 .to_string(),
         ),
         (
             Label::Amount,
-            r"(?:IMPORTE|MONTO)(?:\s+(?:PAGADO|DEL?\s+PAGO|A\s+PAGAR|CIP|DE\s+LA\s+OPERACION|DE\s+OPERACION))?(?:\s+EN)?"
+            r"(?:IMPORTE|MONTO)(?:\s+(?:PAGADO|DEL?\s+PAGO|A\s+PAGAR|CIP|DE\s+LA\s+OPERACION|DE\s+OPERACION))?(?:\s+EN)?|(?:PAID\s+|PAYMENT\s+)?AMOUNT(?:\s+PAID)?"
                 .to_string(),
         ),
         (
             Label::Commission,
-            r"COMISION(?:\s+(?:DEL\s+)?AGENTE)?".to_string(),
+            r"COMISION(?:\s+(?:DEL\s+)?AGENTE)?|(?:SERVICE\s+|AGENT\s+)?(?:FEE|COMMISSION)".to_string(),
         ),
         (
             Label::Balance,
-            r"SALDO(?:\s+(?:DISPONIBLE|CONTABLE|ACTUAL|FINAL))?".to_string(),
+            r"SALDO(?:\s+(?:DISPONIBLE|CONTABLE|ACTUAL|FINAL))?|(?:AVAILABLE\s+|CURRENT\s+)?BALANCE(?:\s+AVAILABLE)?".to_string(),
         ),
         (Label::Tax, "ITF".to_string()),
         (
             Label::OtherDate,
-            r"FEC(?:HA)?\s*\.?\s*(?:DE\s+)?(?:VENCIMIENTO|VENC|VTO|EMISION|EXPIRACION|CADUCIDAD)|VENCIMIENTO|VENCE|EMISION|EXPIRA|CADUCA|VALIDO\s+HASTA"
+            r"FEC(?:HA)?\s*\.?\s*(?:DE\s+)?(?:VENCIMIENTO|VENC|VTO|EMISION|EXPIRACION|CADUCIDAD)|VENCIMIENTO|VENCE|EMISION|EXPIRA|CADUCA|VALIDO\s+HASTA|DUE\s+DATE|EXPIR(?:Y|ES|ATION)(?:\s+DATE)?|VALID\s+(?:UNTIL|THROUGH)|ISSUED?(?:\s+(?:DATE|ON))?"
                 .to_string(),
         ),
         (
             Label::PaidDate,
-            r"FECHA\s*(?:Y|/|&|-)\s*HORA(?:\s+(?:DE\s+)?(?:PAGO|OPERACION|TRANSACCION))?|FECHA\s+(?:DE\s+)?(?:LA\s+)?(?:PAGO|OPERACION|TRANSACCION|ABONO|CARGO)|PAGADO\s+EL|REALIZADO\s+EL|FECHA|FEC"
+            r"FECHA\s*(?:Y|/|&|-)\s*HORA(?:\s+(?:DE\s+)?(?:PAGO|OPERACION|TRANSACCION))?|FECHA\s+(?:DE\s+)?(?:LA\s+)?(?:PAGO|OPERACION|TRANSACCION|ABONO|CARGO)|PAGADO\s+EL|REALIZADO\s+EL|FECHA|FEC|DATE\s*(?:AND|&|/)\s*TIME|(?:PAYMENT|TRANSACTION|OPERATION)\s+DATE|PAID\s+ON|DATE"
                 .to_string(),
         ),
         (
             Label::Time,
-            r"HORA(?:\s+(?:DE\s+)?(?:PAGO|OPERACION|TRANSACCION))?".to_string(),
+            r"HORA(?:\s+(?:DE\s+)?(?:PAGO|OPERACION|TRANSACCION))?|TIME".to_string(),
         ),
-        (Label::Currency, "MONEDA|DIVISA".to_string()),
+        (Label::Currency, "MONEDA|DIVISA|CURRENCY".to_string()),
         (
             Label::Payer,
-            r"NOMBRE(?:\s+DEL?\s+(?:CLIENTE|PAGADOR|TITULAR|USUARIO))?|CLIENTE|TITULAR|PAGADOR|ORDENANTE|PAGADO\s+POR|REMITENTE"
+            r"NOMBRE(?:\s+DEL?\s+(?:CLIENTE|PAGADOR|TITULAR|USUARIO))?|CLIENTE|TITULAR|PAGADOR|ORDENANTE|PAGADO\s+POR|REMITENTE|(?:CUSTOMER\s+|PAYER\s+)?NAME|CUSTOMER|PAYER|PAID\s+BY|(?:ACCOUNT\s+)?HOLDER"
                 .to_string(),
         ),
         (
             Label::Other,
             format!(
-                r"RUC|(?:ID\s+|{NUM})?TERMINAL|TERM|TELEFONO|TELF|TEL|CELULAR|CEL|MOVIL|{COD}(?:DE(?:L)?\s+)?AGENTE|(?:ID|NRO)\s+AGENTE|AGENTE|{NUM}(?:DE\s+)?(?:CUENTA|TARJETA)|CUENTA(?:\s+(?:DE\s+)?(?:CARGO|ORIGEN|ABONO|DESTINO))?|CTA|TARJETA|DNI|DOCUMENTO|LOTE|SERIE|CAJERO|EMPRESA|SERVICIO|COMERCIO|ESTABLECIMIENTO|SUCURSAL|OFICINA|DIRECCION|REFERENCIA|REF|{COD}(?:DE\s+)?AUTORIZACION|AUTORIZACION|TIPO\s+DE\s+(?:OPERACION|PAGO|CAMBIO|SERVICIO)|CONCEPTO|BENEFICIARIO"
+                r"RUC|(?:ID\s+|{NUM})?TERMINAL|TERM|TELEFONO|TELF|TEL|CELULAR|CEL|MOVIL|{COD}(?:DE(?:L)?\s+)?AGENTE|(?:ID|NRO)\s+AGENTE|AGENTE|{NUM}(?:DE\s+)?(?:CUENTA|TARJETA)|CUENTA(?:\s+(?:DE\s+)?(?:CARGO|ORIGEN|ABONO|DESTINO))?|CTA|TARJETA|DNI|DOCUMENTO|LOTE|SERIE|CAJERO|EMPRESA|SERVICIO|COMERCIO|ESTABLECIMIENTO|SUCURSAL|OFICINA|DIRECCION|REFERENCE(?:\s+(?:NUMBER|NO))?|REFERENCIA|REF|{COD}(?:DE\s+)?AUTORIZACION|AUTORIZACION|TIPO\s+DE\s+(?:OPERACION|PAGO|CAMBIO|SERVICIO)|CONCEPTO|BENEFICIARIO|{NUM}(?:DE\s+)?(?:PEDIDO|ORDEN|TICKET|BOLETA|CAJA)|PEDIDO|ORDEN(?:\s+DE\s+COMPRA)?|TICKET|BOLETA|CAJA|(?:FROM\s+|TO\s+)?ACCOUNT(?:\s+(?:NUMBER|NO))?|CARD(?:\s+NUMBER)?|PHONE|MOBILE|ORDER(?:\s+(?:NUMBER|NO|ID|#))?|MERCHANT|STORE|BRANCH|AUTH(?:ORIZATION)?(?:\s+CODE)?|APPROVAL\s+CODE|BENEFICIARY|SERVICE"
             ),
         ),
     ];
@@ -358,6 +358,38 @@ mod tests {
             labels("FECHA: 20/03/2026 HORA: 10:28:19"),
             vec![Label::PaidDate, Label::Time]
         );
+    }
+
+    #[test]
+    fn english_labels() {
+        for (text, want) in [
+            ("Payment code: 1234567", Label::Cip),
+            ("CIP code 1234567", Label::Cip),
+            ("CIP number: 1234567", Label::Cip),
+            ("Code: 1234567", Label::CipGeneric),
+            ("Transaction number: 123456", Label::Operation),
+            ("Transaction ID 123456", Label::Operation),
+            ("Operation No. 123456", Label::Operation),
+            ("Nro. Trans. 123456", Label::Operation),
+            ("Amount: S/ 1.00", Label::Amount),
+            ("Amount paid S/ 1.00", Label::Amount),
+            ("Total paid: S/ 1.00", Label::Total),
+            ("Fee: 1.00", Label::Commission),
+            ("Available balance S/ 1.00", Label::Balance),
+            ("Date: Mar 20, 2026", Label::PaidDate),
+            ("Date and time: Mar 20, 2026", Label::PaidDate),
+            ("Payment date 20/03/2026", Label::PaidDate),
+            ("Due date: 30/03/2026", Label::OtherDate),
+            ("Valid until 30/03/2026", Label::OtherDate),
+            ("Time: 3:42 PM", Label::Time),
+            ("Currency: US Dollars", Label::Currency),
+            ("Reference: 884512", Label::Other),
+            ("Order #1001", Label::Other),
+            ("Nro. de pedido: 1001", Label::Other),
+            ("Account number 193-1234", Label::Other),
+        ] {
+            assert_eq!(labels(text), vec![want], "{text}");
+        }
     }
 
     #[test]

@@ -23,7 +23,7 @@ use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::records::VoucherFields;
+use crate::records::{FieldConfidence, UnreadFields, VoucherField, VoucherFields};
 
 pub use geometry::estimate_skew_degrees;
 pub use tesseract::lines_from_tesseract_tsv;
@@ -84,7 +84,15 @@ pub struct Extraction {
     /// 0–1000; written as a 0–1 number in JSON, kept integral here (as in [`crate::Voucher`]).
     #[serde(rename = "confidence", with = "confidence_json")]
     pub confidence_permille: u16,
-    /// Doubts a person should know about (`"no CIP found"`, `"currency not shown: assumed PEN"`…).
+    /// Each key field's confidence (0–1 in JSON, `null` where no candidate was found). A field under
+    /// [`FIELD_THRESHOLD_PERMILLE`] has no value: the reader does not guess.
+    #[serde(default, with = "field_confidence_json")]
+    pub field_confidence: FieldConfidence,
+    /// The key fields with no value, and why (`not found`, or read with too little confidence).
+    #[serde(default)]
+    pub unread: UnreadFields,
+    /// Doubts a person should know about (`"several different amounts read; took the first"`…); why
+    /// a key field has no value is in `unread`.
     pub warnings: Vec<String>,
 }
 
@@ -95,7 +103,7 @@ impl Extraction {
     }
 }
 
-fn permille_to_unit(permille: u16) -> f64 {
+pub(crate) fn permille_to_unit(permille: u16) -> f64 {
     Decimal::new(i64::from(permille), 3)
         .to_f64()
         .unwrap_or_default()
@@ -121,6 +129,32 @@ mod confidence_json {
             .ok_or_else(out_of_range)
     }
 }
+
+/// Per-field confidence in JSON: `{"cip":0.97,"amount":null,…}`, through decimals like `confidence`.
+mod field_confidence_json {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    pub fn serialize<S: Serializer>(c: &FieldConfidence, s: S) -> Result<S::Ok, S::Error> {
+        c.to_json().serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<FieldConfidence, D::Error> {
+        #[derive(Deserialize)]
+        struct Unit(#[serde(with = "super::confidence_json")] u16);
+        let map: BTreeMap<VoucherField, Option<Unit>> = BTreeMap::deserialize(d)?;
+        let mut out = FieldConfidence::default();
+        for (field, unit) in map {
+            out.set(field, unit.map(|u| u.0));
+        }
+        Ok(out)
+    }
+}
+
+/// Under this confidence (per mille) a field's best candidate is not taken: the field is `null` and
+/// `unread` says what was read and how sure the reader was.
+pub const FIELD_THRESHOLD_PERMILLE: u16 = 500;
 
 /// Why an OCR engine's output could not be read.
 #[derive(Debug, thiserror::Error)]

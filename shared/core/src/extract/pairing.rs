@@ -9,6 +9,11 @@ use super::text::{self, clean_numbers, fold};
 use super::OcrLine;
 use crate::money::Currency;
 
+/// A value in another block of the label's row.
+const SAME_ROW_EVIDENCE: u16 = 950;
+/// A value on the line under or over its label.
+const NEIGHBOUR_EVIDENCE: u16 = 900;
+
 /// Between two OCR lines of one row: wide enough that no number or date runs across it.
 const CELL_GAP: &str = "   ";
 
@@ -110,6 +115,9 @@ pub(super) struct Found {
     pub(super) value: Value,
     pub(super) row: usize,
     pub(super) confidence: u16,
+    /// How well the pairing itself holds, per mille: the value on the label's own line is surest, in
+    /// the next block of its row a little less, on the line below or above less again.
+    pub(super) evidence: u16,
     /// A currency sign printed with the label (`TOTAL S/:`) when the number sits elsewhere.
     pub(super) label_currency: Option<Currency>,
 }
@@ -314,6 +322,7 @@ pub(super) fn pair_labels(page: &mut Page) -> Vec<Found> {
             let confidence = row.cells[row.cell_of(hit.start)].confidence;
             let value_confidence =
                 row.cells[row.cell_of(region_end.saturating_sub(1).max(hit.end))].confidence;
+            let same_cell = row.cell_of(hit.start) == row.cell_of(region_end.saturating_sub(1));
             page.claim(r, hit.start, region_end);
             if let Some(value) = value {
                 found.push(Found {
@@ -321,6 +330,7 @@ pub(super) fn pair_labels(page: &mut Page) -> Vec<Found> {
                     value,
                     row: r,
                     confidence: confidence.min(value_confidence),
+                    evidence: if same_cell { 1000 } else { SAME_ROW_EVIDENCE },
                     label_currency,
                 });
             } else if empty {
@@ -387,6 +397,7 @@ pub(super) fn pair_labels(page: &mut Page) -> Vec<Found> {
                 value,
                 row: chosen.row,
                 confidence,
+                evidence: NEIGHBOUR_EVIDENCE,
                 label_currency,
             });
         }
@@ -395,31 +406,72 @@ pub(super) fn pair_labels(page: &mut Page) -> Vec<Found> {
     found
 }
 
-/// The amount printed alone, largest and highest (bank apps put it on top, in big type).
+/// The amount printed alone, largest and highest (bank apps put it on top, in big type). A figure
+/// whose currency sign is a block of its own (at its left, or just over or under it) takes that sign.
 pub(super) fn lone_amount(page: &Page) -> Option<(AmountFound, u16)> {
-    let mut best: Option<(AmountFound, &Cell)> = None;
+    let mut best: Option<(AmountFound, &Cell, usize)> = None;
     for (r, row) in page.rows.iter().enumerate() {
         for cell in &row.cells {
             if page.is_claimed(r, cell.start, cell.end) {
                 continue;
             }
-            let Some(amount) =
+            let Some(mut amount) =
                 amounts::lone_amount(&without_dates(&row.cleaned[cell.start..cell.end]))
             else {
                 continue;
             };
+            if amount.currency.is_none() {
+                amount.currency = page.sign_beside(r, cell);
+            }
             let better = match &best {
                 None => true,
-                Some((b, b_cell)) => {
+                Some((b, b_cell, _)) => {
                     (amount.currency.is_some(), cell.place.height())
                         .partial_cmp(&(b.currency.is_some(), b_cell.place.height()))
                         == Some(std::cmp::Ordering::Greater)
                 }
             };
             if better {
-                best = Some((amount, cell));
+                best = Some((amount, cell, r));
             }
         }
     }
-    best.map(|(a, c)| (a, c.confidence))
+    best.map(|(a, c, _)| (a, c.confidence))
+}
+
+/// A cell that holds nothing but a currency sign (`S/`, `US$`).
+fn only_a_sign(cleaned: &str) -> Option<Currency> {
+    let marks = amounts::currency_marks(cleaned);
+    let [mark] = marks.as_slice() else {
+        return None;
+    };
+    let rest = amounts::blank(cleaned, &[(mark.start, mark.end)]);
+    (!rest.chars().any(char::is_alphanumeric)).then_some(mark.currency)
+}
+
+impl Page {
+    /// The currency sign printed as its own block next to `cell` of row `r`: the block at its left
+    /// in the row, or a block over or under it that shares its width.
+    pub(super) fn sign_beside(&self, r: usize, cell: &Cell) -> Option<Currency> {
+        let row = &self.rows[r];
+        let left = row
+            .cells
+            .iter()
+            .filter(|c| geometry::ends_left_of(&c.place, &cell.place))
+            .max_by(|a, b| a.place.right.total_cmp(&b.place.right));
+        if let Some(sign) = left.and_then(|c| only_a_sign(&row.cleaned[c.start..c.end])) {
+            return Some(sign);
+        }
+        let span = (cell.place.left, cell.place.right);
+        [r.checked_sub(1), r.checked_add(1)]
+            .into_iter()
+            .flatten()
+            .filter_map(|o| self.rows.get(o))
+            .flat_map(|o| o.cells.iter().map(move |c| (o, c)))
+            .filter(|(_, c)| {
+                geometry::x_overlap(span, (c.place.left, c.place.right), 0.0)
+                    && geometry::stacked(&c.place, &cell.place)
+            })
+            .find_map(|(o, c)| only_a_sign(&o.cleaned[c.start..c.end]))
+    }
 }

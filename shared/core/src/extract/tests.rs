@@ -4,10 +4,13 @@
 use super::*;
 use crate::money::Currency;
 
+mod variation;
+
 /// A receipt being drawn: lines placed on an upright page, optionally photographed at an angle.
 #[derive(Default)]
 pub(crate) struct Sheet {
-    lines: Vec<(String, f64, f64, f64, f64)>,
+    /// Text, left, top, width, height, OCR confidence.
+    lines: Vec<(String, f64, f64, f64, f64, f64)>,
 }
 
 /// Rough width of a text in the 0.03-high type the sheets use.
@@ -24,7 +27,22 @@ impl Sheet {
     pub fn text_sized(mut self, text: &str, left: f64, top: f64, height: f64) -> Self {
         let width = text_width(text, height);
         self.lines
-            .push((text.to_string(), left, top, width, height));
+            .push((text.to_string(), left, top, width, height, 95.0));
+        self
+    }
+
+    /// A line in the usual type that the OCR read with `confidence` (0–100).
+    pub fn text_with_confidence(
+        mut self,
+        text: &str,
+        left: f64,
+        top: f64,
+        confidence: f64,
+    ) -> Self {
+        self = self.text(text, left, top);
+        if let Some(last) = self.lines.last_mut() {
+            last.5 = confidence;
+        }
         self
     }
 
@@ -55,7 +73,7 @@ impl Sheet {
         };
         self.lines
             .iter()
-            .map(|(text, left, top, width, height)| {
+            .map(|(text, left, top, width, height, confidence)| {
                 let (right, bottom) = (left + width, top + height);
                 let polygon = [
                     turn(*left, *top),
@@ -69,7 +87,7 @@ impl Sheet {
                 let max = |v: [f64; 4]| v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
                 OcrLine::new(
                     text.clone(),
-                    95.0,
+                    *confidence,
                     BoundingBox {
                         left: min(xs),
                         top: min(ys),
@@ -96,7 +114,7 @@ impl Sheet {
         let mut tsv = String::from(
             "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext\n1\t1\t0\t0\t0\t0\t0\t0\t1000\t1400\t-1\t\n",
         );
-        for (block, (text, left, top, width, height)) in self.lines.iter().enumerate() {
+        for (block, (text, left, top, width, height, _)) in self.lines.iter().enumerate() {
             let per_char = width / text.chars().count() as f64;
             let mut offset = 0usize;
             for (word_num, word) in text.split(' ').enumerate() {
@@ -188,6 +206,8 @@ fn json_is_the_schema_of_vouchers_md() {
         "payer_name",
         "channel",
         "confidence",
+        "field_confidence",
+        "unread",
         "warnings",
     ];
     want.sort_unstable();
@@ -200,6 +220,12 @@ fn json_is_the_schema_of_vouchers_md() {
     assert_eq!(json["amount"], "1056.05");
     let text = serde_json::to_string(&e).unwrap();
     assert!(text.starts_with(r#"{"cip":"85131377","operation_number":"062498495","amount":"1056.05","currency":"PEN","paid_at":"2026-03-20T10:28:19-05:00","payer_name":null,"channel":"Agente BCP","confidence":0."#), "{text}");
+    let confident = &json["field_confidence"];
+    for field in ["cip", "operation_number", "amount", "currency", "paid_at"] {
+        let c = confident[field].as_f64().unwrap();
+        assert!(c > 0.8 && c <= 1.0, "{field}: {c}");
+    }
+    assert_eq!(json["unread"], serde_json::json!({}));
     let back: Extraction = serde_json::from_str(&text).unwrap();
     assert_eq!(back, e);
 }
@@ -209,9 +235,11 @@ fn nothing_readable_gives_nulls_and_warnings() {
     let e = extract(&[]);
     assert_eq!(e.fields, VoucherFields::default());
     assert_eq!(e.confidence_permille, 0);
-    assert_eq!(e.warnings.len(), 4);
+    assert!(e.warnings.is_empty(), "{:?}", e.warnings);
+    assert_eq!(e.unread.len(), 5);
+    assert!(e.unread.values().all(|why| why == "not found"));
     let json = serde_json::to_string(&e).unwrap();
-    assert!(json.starts_with(r#"{"cip":null,"operation_number":null,"amount":null,"currency":null,"paid_at":null,"payer_name":null,"channel":null,"confidence":0.0,"#), "{json}");
+    assert!(json.starts_with(r#"{"cip":null,"operation_number":null,"amount":null,"currency":null,"paid_at":null,"payer_name":null,"channel":null,"confidence":0.0,"field_confidence":{"amount":null,"cip":null,"currency":null,"operation_number":null,"paid_at":null},"unread":{"cip":"not found","#), "{json}");
 }
 
 #[test]
@@ -514,8 +542,8 @@ fn currency_on_its_own_line_or_in_the_service_name() {
             .text("Importe: 320.00", 0.08, 0.10);
     assert_eq!(fields(&sheet).currency, Some(Currency::Pen));
     let e = extract(&Sheet::new().text("Importe: 320.00", 0.08, 0.10).lines());
-    assert_eq!(e.fields.currency, Some(Currency::Pen));
-    assert!(e.warnings.iter().any(|w| w.contains("assumed PEN")));
+    assert_eq!(e.fields.currency, None, "no currency shown: none assumed");
+    assert_eq!(e.unread[&VoucherField::Currency], "not found");
 }
 
 #[test]

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::ids::{Cip, OperationNumber};
 use crate::money::{Currency, Money};
 use crate::order::{Order, OrderStatus};
-use crate::records::{Payment, Voucher};
+use crate::records::{Payment, UnreadFields, Voucher};
 
 /// A status that is a given fact rather than something reconciliation derives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -170,6 +170,8 @@ pub struct VoucherFact<'a> {
     pub perceptual_hash: Option<&'a str>,
     /// A forgery signal found upstream (e.g. editing-software metadata), as a short description.
     pub tampering: Option<&'a str>,
+    /// Why the reader gave no value for some key fields (`None` when it did not say).
+    pub unread: Option<&'a UnreadFields>,
 }
 
 impl<'a> VoucherFact<'a> {
@@ -192,6 +194,7 @@ impl<'a> VoucherFact<'a> {
             },
             perceptual_hash: voucher.perceptual_hash.as_deref(),
             tampering: None,
+            unread: Some(&voucher.unread),
         }
     }
 }

@@ -220,6 +220,7 @@ mod tests {
                 read: Default::default(),
                 perceptual_hash: None,
                 tampering: None,
+                unread: None,
             })
             .collect();
         let by_id = sorted_ids(&orders).unwrap();

@@ -95,6 +95,7 @@ fn voucher(
         read,
         perceptual_hash: None,
         tampering: None,
+        unread: None,
     }
 }
 

@@ -1,10 +1,13 @@
 //! The voucher family: what a buyer's receipt claims, weighed against its order, its payments and
 //! the tenant's other vouchers. A voucher is a claim, never proof: it never pays an order.
 //!
-//! - `UNREADABLE_VOUCHER`: OCR found neither a CIP nor an operation number, or no amount.
+//! - `UNREADABLE_VOUCHER`: OCR found neither a CIP nor an operation number, or no amount, with
+//!   the reader's reason for each key field it gave no value (not found, or under the confidence
+//!   threshold: docs/vouchers.md).
 //! - `VOUCHER_MISMATCH`: a readable voucher's CIP, currency or amount differs from its order (the
 //!   amount only when the currency agrees or was not read), or its operation number from every
-//!   payment of the order (only once it has one). A field OCR did not read is never a mismatch;
+//!   payment of the order (only once it has one). A field OCR did not read, or read with too little
+//!   confidence (the reader then gives no value), is never a mismatch;
 //!   codes compare with [`super::same_code`].
 //! - `DUPLICATE_VOUCHER`: the same image (SHA-256), or the same operation number, already
 //!   submitted for another order; raised on the later upload.
@@ -30,7 +33,18 @@ pub fn unreadable<'v>(v: &VoucherFact<'v>) -> Option<Breach<'v>> {
     } else {
         return None;
     };
-    Some(rejected(v, &format!("OCR found {missing}")))
+    let why: Vec<String> = v
+        .unread
+        .into_iter()
+        .flatten()
+        .map(|(field, reason)| format!("{}: {reason}", field.name()))
+        .collect();
+    let reason = if why.is_empty() {
+        format!("OCR found {missing}")
+    } else {
+        format!("OCR found {missing} ({})", why.join("; "))
+    };
+    Some(rejected(v, &reason))
 }
 
 /// `UNREADABLE_VOUCHER` for a file that could not be read at all, with the reason.
@@ -257,6 +271,7 @@ mod tests {
             read: r,
             perceptual_hash: None,
             tampering: None,
+            unread: None,
         }
     }
 
@@ -313,6 +328,30 @@ mod tests {
             .ends_with("OCR found no amount"));
         assert!(unreadable(&voucher("v", "A-1", "aa", read(None, None, Some("1")))).is_some());
         assert!(unreadable(&same).is_none());
+    }
+
+    #[test]
+    fn an_unreadable_voucher_says_why_each_key_field_is_missing() {
+        let unread: crate::UnreadFields = [
+            (
+                crate::VoucherField::Cip,
+                "read 8??31 with confidence 0.22, under 0.60".to_string(),
+            ),
+            (
+                crate::VoucherField::OperationNumber,
+                "not found".to_string(),
+            ),
+        ]
+        .into_iter()
+        .collect();
+        let mut v = voucher("v", "A-1", "aa", read(None, None, Some("150")));
+        v.unread = Some(&unread);
+        let detail = unreadable(&v).unwrap().detail;
+        assert_eq!(
+            detail,
+            "voucher v: OCR found neither a CIP nor an operation number \
+             (cip: read 8??31 with confidence 0.22, under 0.60; operation_number: not found)"
+        );
     }
 
     #[test]

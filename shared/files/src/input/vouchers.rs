@@ -178,6 +178,7 @@ pub(crate) fn vouchers<'b>(
                 },
                 perceptual_hash: v.perceptual_hash.map(|p| &*bump.alloc_str(p)),
                 tampering: v.tampering.as_deref().map(|t| &*bump.alloc_str(t)),
+                unread: None,
             });
             Ok(())
         };

@@ -106,6 +106,7 @@ fn voucher_fact() -> impl Strategy<Value = VoucherFact<'static>> {
             },
             perceptual_hash: [None, Some("p1"), Some("p2")][ph as usize],
             tampering: (tamper == 0).then_some("metadata"),
+            unread: None,
         })
 }
 
