@@ -11,7 +11,7 @@ use crate::money::{parse_human_amount, validate_amount, Currency};
 /// OCR's misreading of `S/` (as `5/` is, undone in [`super::text::clean_numbers`]).
 static CURRENCY_MARK: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"US\s?\$|U\$S|\bUSD\b|\b(?:US\s+)?DOLLARS?\b|\bDOLARES\b|\bDOLAR\b|\bPEN\b|\bSOLES\b|\bS\s?/\.?|\$\s?/\.?|\$",
+        r"US\s?\$|U\$S|\bUSD|\b(?:US\s+)?DOLLARS?\b|\bDOLARES\b|\bDOLAR\b|\bPEN|\bSOLES\b|\bS\s?/\.?|\$\s?/\.?|\$",
     )
     .expect("static regex")
 });
@@ -33,6 +33,14 @@ pub(crate) struct CurrencyMark {
 pub(crate) fn currency_marks(text: &str) -> Vec<CurrencyMark> {
     CURRENCY_MARK
         .find_iter(text)
+        // `PEN`/`USD` may lose the space before the figure (`PEN1 150.90`), not be part of a word.
+        .filter(|m| {
+            !(m.as_str().ends_with(['N', 'D'])
+                && text[m.end()..]
+                    .chars()
+                    .next()
+                    .is_some_and(char::is_alphabetic))
+        })
         .map(|m| CurrencyMark {
             currency: if m.as_str().contains('/') {
                 Currency::Pen
@@ -93,8 +101,9 @@ pub(crate) fn find_amounts(text: &str) -> Vec<AmountFound> {
         }
         let before = text[..m.start()].chars().next_back();
         let after = text[m.end()..].chars().next();
-        // Glued to letters it is a code, with a percent sign a rate.
-        if before.is_some_and(|c| c.is_alphanumeric())
+        // Glued to letters it is a code (unless they are a currency sign), with a percent sign a rate.
+        let after_a_sign = marks.iter().any(|c| c.end == m.start());
+        if (before.is_some_and(|c| c.is_alphanumeric()) && !after_a_sign)
             || after.is_some_and(|c| c.is_alphanumeric() || matches!(c, '%' | '*' | '/'))
         {
             continue;
@@ -188,6 +197,9 @@ mod tests {
         assert_eq!(amount("S/ 12'500"), Some(("12500.00".into(), pen)));
         assert_eq!(amount("$/ 45.50"), Some(("45.50".into(), pen)));
         assert_eq!(amount("45.50 US DOLLARS"), Some(("45.50".into(), usd)));
+        assert_eq!(amount("PEN1 150.90"), Some(("1150.90".into(), pen)));
+        assert_eq!(amount("USD45.50"), Some(("45.50".into(), usd)));
+        assert_eq!(amount("PENDIENTE 45.50"), Some(("45.50".into(), None)));
         // Space-grouped only with cents: two numbers stay two.
         assert_eq!(amount("CIP 123 456"), Some(("123.00".into(), None)));
         assert_eq!(amount("S/ 0.00"), None);

@@ -54,14 +54,14 @@ static PATTERNS: LazyLock<Vec<(Label, Regex)>> = LazyLock::new(|| {
         (
             Label::Cip,
             format!(
-                r"{COD}(?:DE\s+)?PAGO(?:\s+CIP)?|{COD}(?:DE(?:L)?\s+)?USUARIO|{COD}CIP|{NUM}(?:DE(?:L)?\s+)?CIP|PAYMENT\s+CODE(?:\s+CIP)?|CIP\s+(?:CODE|NUMBER|NO\.?|#)|CIP"
+                r"{COD}(?:DE\s+)?PAGO\s*EFECTIVO|PAGO\s*EFECTIVO\s+(?:CODE|CIP)|{COD}(?:DE\s+)?PAGO(?:\s+CIP)?|{COD}(?:DE(?:L)?\s+)?USUARIO|{COD}CIP|{NUM}(?:DE(?:L)?\s+)?CIP|PAYMENT\s+CODE(?:\s+CIP)?|CIP\s+(?:CODE|NUMBER|NO\.?|#)|CIP"
             ),
         ),
         (Label::CipGeneric, "CODIGO|CODE".to_string()),
         (
             Label::Operation,
             format!(
-                r"{COD}(?:DE\s+)?OPERACION|{NUM}(?:DE\s+)?(?:OPERACION|OPER|OPE|OP)|{NUM}(?:DE\s+)?TRANSACCION|(?:ID|{COD})(?:DE\s+)?TRANSACCION|TRANSACCION|OPERACION(?:\s+N(?:RO|UM|O)?\s*[.°*]?)?|{NUM}TRANS(?:ACC?)?\b\.?|TRANS(?:ACC?)?\b\.?(?:\s*{NUM})?|(?:TRANSACTION|OPERATION)(?:\s+(?:NUMBER|NO\b\.?|ID|#))?|TXN(?:\s+ID)?|OP"
+                r"{COD}(?:DE\s+)?OPERACION|{NUM}(?:DE\s+)?(?:OPERACION|OPER|OPE|OP)|{NUM}(?:DE\s+)?TRANSACCION|(?:ID|{COD})(?:DE\s+)?TRANSACCION|TRANSACCION|OPERACION(?:\s+N(?:RO|UM|O)?\s*[.°*]?)?|{NUM}TRANS(?:ACC?)?\b\.?|TRANS(?:ACC?)?\b\.?(?:\s*{NUM})?|(?:TRANSACTION|OPERATION)(?:\s+(?:NUMBER|NO\b\.?|ID|#))?|TXN(?:\s+ID)?|OPER\b\.?|OP"
             ),
         ),
         (
@@ -71,12 +71,12 @@ static PATTERNS: LazyLock<Vec<(Label, Regex)>> = LazyLock::new(|| {
         ),
         (
             Label::Amount,
-            r"(?:IMPORTE|MONTO)(?:\s+(?:PAGADO|DEL?\s+PAGO|A\s+PAGAR|CIP|DE\s+LA\s+OPERACION|DE\s+OPERACION))?(?:\s+EN)?|(?:PAID\s+|PAYMENT\s+)?AMOUNT(?:\s+PAID)?"
+            r"(?:IMPORTE|MONTO)\s+(?:DEL?\s+)?SERVICIO|(?:IMPORTE|MONTO)(?:\s+(?:PAGADO|DEL?\s+PAGO|A\s+PAGAR|CIP|DE\s+LA\s+OPERACION|DE\s+OPERACION))?(?:\s+EN)?|(?:PAID\s+|PAYMENT\s+)?AMOUNT(?:\s+PAID)?"
                 .to_string(),
         ),
         (
             Label::Commission,
-            r"COMISION(?:\s+(?:DEL\s+)?AGENTE)?|(?:SERVICE\s+|AGENT\s+)?(?:FEE|COMMISSION)".to_string(),
+            r"COMISION(?:\s+(?:DEL\s+)?AGENTE)?|COM\.?\s*:|(?:SERVICE\s+|AGENT\s+)?(?:FEE|COMMISSION)".to_string(),
         ),
         (
             Label::Balance,
@@ -106,7 +106,7 @@ static PATTERNS: LazyLock<Vec<(Label, Regex)>> = LazyLock::new(|| {
         (
             Label::Other,
             format!(
-                r"RUC|(?:ID\s+|{NUM})?TERMINAL|TERM|TELEFONO|TELF|TEL|CELULAR|CEL|MOVIL|{COD}(?:DE(?:L)?\s+)?AGENTE|(?:ID|NRO)\s+AGENTE|AGENTE|{NUM}(?:DE\s+)?(?:CUENTA|TARJETA)|CUENTA(?:\s+(?:DE\s+)?(?:CARGO|ORIGEN|ABONO|DESTINO))?|CTA|TARJETA|DNI|DOCUMENTO|LOTE|SERIE|CAJERO|EMPRESA|SERVICIO|COMERCIO|ESTABLECIMIENTO|SUCURSAL|OFICINA|DIRECCION|REFERENCE(?:\s+(?:NUMBER|NO))?|REFERENCIA|REF|{COD}(?:DE\s+)?AUTORIZACION|AUTORIZACION|TIPO\s+DE\s+(?:OPERACION|PAGO|CAMBIO|SERVICIO)|CONCEPTO|BENEFICIARIO|{NUM}(?:DE\s+)?(?:PEDIDO|ORDEN|TICKET|BOLETA|CAJA)|PEDIDO|ORDEN(?:\s+DE\s+COMPRA)?|TICKET|BOLETA|CAJA|(?:FROM\s+|TO\s+)?ACCOUNT(?:\s+(?:NUMBER|NO))?|CARD(?:\s+NUMBER)?|PHONE|MOBILE|ORDER(?:\s+(?:NUMBER|NO|ID|#))?|MERCHANT|STORE|BRANCH|AUTH(?:ORIZATION)?(?:\s+CODE)?|APPROVAL\s+CODE|BENEFICIARY|SERVICE"
+                r"RUC|(?:ID\s+|{NUM})?TERMINAL|TERM|TELEFONO|TELF|TEL|CELULAR|CEL|MOVIL|{COD}(?:DE(?:L)?\s+)?AGENTE|(?:ID|NRO)\s+AGENTE|AGENTE|{NUM}(?:DE\s+)?(?:CUENTA|TARJETA)|CUENTA(?:\s+(?:DE\s+)?(?:CARGO|ORIGEN|ABONO|DESTINO))?|CTA|TARJETA|DNI|DOCUMENTO|LOTE|SERIE|CAJERO|EMPRESA|SERVICIO|COMERCIO|ESTABLECIMIENTO|SUCURSAL|OFICINA|DIRECCION|REFERENCE(?:\s+(?:NUMBER|NO))?|REFERENCIA|REF|{COD}(?:DE\s+)?AUTORIZACION|AUTORIZACION|TIPO\s+DE\s+(?:OPERACION|PAGO|CAMBIO|SERVICIO)|CONCEPTO|BENEFICIARIO|{NUM}(?:DE\s+)?(?:PEDIDO|ORDEN|TICKET|BOLETA|CAJA)|PEDIDO|ORDEN(?:\s+DE\s+COMPRA)?|TICKET|BOLETA|CAJA|(?:FROM\s+|TO\s+)?ACCOUNT(?:\s+(?:NUMBER|NO))?|CARD(?:\s+NUMBER)?|PHONE|MOBILE|ORDER(?:\s+(?:NUMBER|NO|ID|#))?|MERCHANT|STORE|BRANCH|AUTH(?:ORIZATION)?(?:\s+CODE)?|APPROVAL\s+CODE|BENEFICIARY|SERVICE|OF\b\.|CAJ\b\.|VUELTO|CAMBIO|EFECTIVO\s+RECIBIDO|RECIBIDO|CHANGE|CASH|EFECTIVO"
             ),
         ),
     ];
@@ -158,7 +158,13 @@ pub(crate) fn find_labels(folded: &str, cells: &[(usize, usize)]) -> Vec<Hit> {
                 .iter()
                 .find(|(s, e)| hit.start >= *s && hit.start < *e)
                 .map_or(0, |c| c.0);
+            // `EFECTIVO` heads the cash a store took, but only where it starts its block (`PAGO
+            // EFECTIVO` is the gateway's name).
+            let cash_not_first = *label == Label::Other
+                && &folded[hit.start..hit.end] == "EFECTIVO"
+                && !folded[cell_start..hit.start].trim().is_empty();
             if hit.end <= cell_end
+                && !cash_not_first
                 && stands_alone(folded, &hit)
                 && introduces_value(folded, &hit, cell_end)
                 && !is_complement(folded, &hit, cell_start, cell_end)
@@ -303,6 +309,7 @@ mod tests {
         assert!(labels("Código de servicio").is_empty());
         assert!(labels("AGENTE BCP").is_empty());
         assert!(labels("SUBTOTAL 5.00").is_empty());
+        assert!(labels("PAGO EFECTIVO").is_empty());
     }
 
     #[test]
@@ -364,6 +371,9 @@ mod tests {
     fn english_labels() {
         for (text, want) in [
             ("Payment code: 1234567", Label::Cip),
+            ("Código PagoEfectivo 1234567", Label::Cip),
+            ("IMPORTE SERVICIO: S/ 1.00", Label::Amount),
+            ("COM.: S/ 2.50", Label::Commission),
             ("CIP code 1234567", Label::Cip),
             ("CIP number: 1234567", Label::Cip),
             ("Code: 1234567", Label::CipGeneric),
@@ -387,6 +397,10 @@ mod tests {
             ("Order #1001", Label::Other),
             ("Nro. de pedido: 1001", Label::Other),
             ("Account number 193-1234", Label::Other),
+            ("OPER.495937583", Label::Operation),
+            ("PagoEfectivo code 760813736", Label::Cip),
+            ("EFECTIVO 100.00", Label::Other),
+            ("VUELTO 33.46", Label::Other),
         ] {
             assert_eq!(labels(text), vec![want], "{text}");
         }
