@@ -247,14 +247,7 @@ pub(super) fn bank_app_stacked(c: &mut Ctx) -> (Sheet, f64) {
     }
     sh.down(0.03);
     let mut rows = Vec::new();
-    if c.chance(0.96) {
-        let v = c.cip_value();
-        rows.push(c.row(lexicon::CIP_ES, v));
-    }
-    if c.chance(0.9) {
-        let v = c.op_value();
-        rows.push(c.row(lexicon::OP_ES, v));
-    }
+    c.push_code_rows(&mut rows, Some(0.9));
     if !loose_date {
         let time_at = c.time_at();
         rows.extend(c.paid_rows(date, time, time_at));

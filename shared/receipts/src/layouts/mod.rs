@@ -429,6 +429,44 @@ impl<'a> Ctx<'a> {
         vec![n(text)]
     }
 
+    /// The CIP row (printed on 96 % of receipts) and the operation-number row (at `op_chance`;
+    /// `None` when the receipt prints it elsewhere, and then nothing is drawn), appended to `rows`
+    /// with labels in the receipt's language.
+    pub fn push_code_rows(&mut self, rows: &mut Vec<Row>, op_chance: Option<f64>) {
+        if self.chance(0.96) {
+            let labels = if self.en {
+                lexicon::CIP_EN
+            } else {
+                lexicon::CIP_ES
+            };
+            let v = self.cip_value();
+            rows.push(self.row(labels, v));
+        }
+        if op_chance.is_some_and(|p| self.chance(p)) {
+            let labels = if self.en {
+                lexicon::OP_EN
+            } else {
+                lexicon::OP_ES
+            };
+            let v = self.op_value();
+            rows.push(self.row(labels, v));
+        }
+    }
+
+    /// Each of `extras` inserted at a random place with chance 0.45, then, half the time, every
+    /// row shuffled.
+    pub fn scatter_extras(&mut self, rows: &mut Vec<Row>, extras: &[fn(&mut Self) -> Row]) {
+        for extra in extras {
+            if self.chance(0.45) {
+                let row = extra(self);
+                rows.insert(self.rng.random_range(0..=rows.len()), row);
+            }
+        }
+        if self.chance(0.5) {
+            self.shuffle(rows);
+        }
+    }
+
     /// The key rows of a typical receipt, in random order: CIP (rarely missing), operation number
     /// (sometimes missing), amount, payment date and time.
     pub fn key_rows(
@@ -439,24 +477,7 @@ impl<'a> Ctx<'a> {
         time: TimeFmt,
     ) -> Vec<Row> {
         let mut rows = Vec::new();
-        if self.chance(0.96) {
-            let labels = if self.en {
-                lexicon::CIP_EN
-            } else {
-                lexicon::CIP_ES
-            };
-            let v = self.cip_value();
-            rows.push(self.row(labels, v));
-        }
-        if self.chance(0.9) {
-            let labels = if self.en {
-                lexicon::OP_EN
-            } else {
-                lexicon::OP_ES
-            };
-            let v = self.op_value();
-            rows.push(self.row(labels, v));
-        }
+        self.push_code_rows(&mut rows, Some(0.9));
         let v = self.money(self.f.cents, form, true);
         rows.push(self.row(amount_labels, v));
         if self.chance(0.98) {

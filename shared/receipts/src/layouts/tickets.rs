@@ -141,23 +141,17 @@ pub(super) fn agent_ticket(c: &mut Ctx) -> (Sheet, f64) {
     ]);
     let mut rows = c.key_rows(lexicon::AMOUNT_ES, form, date, time);
     bare_currency(c, &mut rows, form);
-    let extras = [
-        Ctx::terminal_row,
-        Ctx::agent_code_row,
-        Ctx::sequence_row,
-        Ctx::dni_row,
-        Ctx::service_row,
-        Ctx::phone_row,
-    ];
-    for extra in extras {
-        if c.chance(0.45) {
-            let row = extra(c);
-            rows.insert(c.rng.random_range(0..=rows.len()), row);
-        }
-    }
-    if c.chance(0.5) {
-        c.shuffle(&mut rows);
-    }
+    c.scatter_extras(
+        &mut rows,
+        &[
+            Ctx::terminal_row,
+            Ctx::agent_code_row,
+            Ctx::sequence_row,
+            Ctx::dni_row,
+            Ctx::service_row,
+            Ctx::phone_row,
+        ],
+    );
     let pad = padding(c, &rows);
     for row in rows {
         c.inline(&mut sh, row, h, pad);
@@ -172,14 +166,7 @@ pub(super) fn agent_commission(c: &mut Ctx) -> (Sheet, f64) {
     agent_header(c, &mut sh, h, cols);
     let columns = c.chance(0.45);
     let mut rows = Vec::new();
-    if c.chance(0.96) {
-        let v = c.cip_value();
-        rows.push(c.row(lexicon::CIP_ES, v));
-    }
-    if c.chance(0.9) {
-        let v = c.op_value();
-        rows.push(c.row(lexicon::OP_ES, v));
-    }
+    c.push_code_rows(&mut rows, Some(0.9));
     let date = ticket_date(c);
     let time = c.pick(&[TimeFmt::H24, TimeFmt::H24Secs, TimeFmt::Es12]);
     let time_at = if c.chance(0.7) {
@@ -273,14 +260,7 @@ pub(super) fn atm_slip(c: &mut Ctx) -> (Sheet, f64) {
     );
     sh.line(h);
     let mut rows = vec![c.service_row()];
-    if c.chance(0.96) {
-        let v = c.cip_value();
-        rows.push(c.row(lexicon::CIP_ES, v));
-    }
-    if !op_in_table && c.chance(0.85) {
-        let v = c.op_value();
-        rows.push(c.row(lexicon::OP_ES, v));
-    }
+    c.push_code_rows(&mut rows, (!op_in_table).then_some(0.85));
     let form = c.cur_form();
     let v = c.money(c.f.cents, form, true);
     rows.push(c.row(lexicon::AMOUNT_ES, v));
@@ -333,14 +313,7 @@ pub(super) fn bank_teller(c: &mut Ctx) -> (Sheet, f64) {
     );
     sh.line(h);
     let mut rows = vec![c.service_row()];
-    if c.chance(0.96) {
-        let v = c.cip_value();
-        rows.push(c.row(lexicon::CIP_ES, v));
-    }
-    if !op_first && c.chance(0.8) {
-        let v = c.op_value();
-        rows.push(c.row(lexicon::OP_ES, v));
-    }
+    c.push_code_rows(&mut rows, (!op_first).then_some(0.8));
     if c.chance(0.5) {
         rows.push(c.payer_row());
     }

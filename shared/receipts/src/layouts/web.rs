@@ -122,14 +122,7 @@ pub(super) fn web_banking(c: &mut Ctx) -> (Sheet, f64) {
     };
     let long = c.chance(0.4);
     let mut rows = Vec::new();
-    if c.chance(0.96) {
-        let v = c.cip_value();
-        rows.push(c.row(lexicon::CIP_ES, v));
-    }
-    if c.chance(0.92) {
-        let v = c.op_value();
-        rows.push(c.row(lexicon::OP_ES, v));
-    }
+    c.push_code_rows(&mut rows, Some(0.92));
     let v = c.money(c.f.cents, form, true);
     rows.push(c.row(lexicon::AMOUNT_ES, v));
     if long {
@@ -155,21 +148,15 @@ pub(super) fn web_banking(c: &mut Ctx) -> (Sheet, f64) {
         rows.extend(c.paid_rows(date, time, time_at));
     }
     rows.push(c.account_row());
-    let extras = [
-        Ctx::card_row,
-        Ctx::service_row,
-        Ctx::payer_row,
-        Ctx::merchant_row,
-    ];
-    for extra in extras {
-        if c.chance(0.45) {
-            let row = extra(c);
-            rows.insert(c.rng.random_range(0..=rows.len()), row);
-        }
-    }
-    if c.chance(0.5) {
-        c.shuffle(&mut rows);
-    }
+    c.scatter_extras(
+        &mut rows,
+        &[
+            Ctx::card_row,
+            Ctx::service_row,
+            Ctx::payer_row,
+            Ctx::merchant_row,
+        ],
+    );
     if c.chance(0.6) {
         let row = c.itf_row(form);
         rows.push(row);
