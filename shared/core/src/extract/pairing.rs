@@ -441,12 +441,10 @@ pub(super) fn lone_amount(page: &Page) -> Option<(AmountFound, u16)> {
 
 /// A cell that holds nothing but a currency sign (`S/`, `US$`).
 fn only_a_sign(cleaned: &str) -> Option<Currency> {
-    let marks = amounts::currency_marks(cleaned);
-    let [mark] = marks.as_slice() else {
-        return None;
-    };
-    let rest = amounts::blank(cleaned, &[(mark.start, mark.end)]);
-    (!rest.chars().any(char::is_alphanumeric)).then_some(mark.currency)
+    match amounts::currency_marks(cleaned).as_slice() {
+        [mark] if !text::has_content(cleaned) => Some(mark.currency),
+        _ => None,
+    }
 }
 
 impl Page {
