@@ -18,16 +18,16 @@ fn generated_receipts_read_right_on_the_training_seeds() {
         report.add(&receipt, &read_textract(&receipt));
     }
     let misses = report.misses.iter().take(40).cloned().collect::<Vec<_>>();
-    // A floor under today's figures (about 98 % and 92 %), so a change that reads worse fails.
+    // The goal as a floor (today about 99.5 % and 97.5 %), so a change that reads worse fails.
     assert!(
-        report.all.field_rate() >= 0.975 && report.all.voucher_rate() >= 0.89,
+        report.all.field_rate() >= 0.98 && report.all.voucher_rate() >= 0.95,
         "{}\n{}",
         report.table(),
         misses.join("\n")
     );
     for (layout, t) in &report.by_layout {
         assert!(
-            t.field_rate() >= 0.94,
+            t.field_rate() >= 0.97,
             "{layout}: {}\n{}",
             report.table(),
             misses.join("\n")

@@ -153,8 +153,10 @@ pub(crate) fn amount_in(text: &str) -> Option<AmountFound> {
         .copied()
 }
 
-/// When a cell holds nothing but an amount (`S/ 799.00`, `1,250.00`): the figure printed large at the top.
-pub(crate) fn lone_amount(text: &str) -> Option<AmountFound> {
+/// When a cell holds nothing but a figure (`S/ 799.00`, `1,250.00`, `1,805`): the amount printed
+/// large at the top. A bare integer is an amount only with a sign, its own or one beside it, which
+/// the caller decides.
+pub(crate) fn lone_figure(text: &str) -> Option<AmountFound> {
     let all = find_amounts(text);
     let [only] = all.as_slice() else {
         return None;
@@ -163,7 +165,7 @@ pub(crate) fn lone_amount(text: &str) -> Option<AmountFound> {
     if rest.chars().any(|c| c.is_alphanumeric()) {
         return None;
     }
-    (only.currency.is_some() || only.has_cents).then_some(*only)
+    Some(*only)
 }
 
 #[cfg(test)]
@@ -207,11 +209,15 @@ mod tests {
     }
 
     #[test]
-    fn lone_amounts() {
-        assert!(lone_amount("S/ 799.00").is_some());
-        assert!(lone_amount("-S/ 50.00").is_some());
-        assert!(lone_amount("799.00").is_some());
-        assert!(lone_amount("799").is_none());
-        assert!(lone_amount("TOTAL 799.00").is_none());
+    fn lone_figures() {
+        assert!(lone_figure("S/ 799.00").is_some());
+        assert!(lone_figure("-S/ 50.00").is_some());
+        assert!(lone_figure("799.00").is_some());
+        assert_eq!(
+            lone_figure("1,805").map(|a| (a.value.to_string(), a.has_cents)),
+            Some(("1805.00".into(), false))
+        );
+        assert!(lone_figure("TOTAL 799.00").is_none());
+        assert!(lone_figure("799 800").is_none());
     }
 }

@@ -37,9 +37,9 @@ static MONTH_NAME_DAY_YEAR: LazyLock<Regex> = LazyLock::new(|| {
     .expect("static regex")
 });
 
-/// `14:32`, `14:32:10`, `02:32 P. M.`, `2:32PM`.
+/// `14:32`, `14:32:10`, `02:32 P. M.`, `2:32PM`, and a colon OCR doubled (`09::54`).
 static TIME: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(\d{1,2}) ?: ?(\d{2})(?: ?: ?(\d{2}))?(?: *([AP]) ?\.? ?M\b\.?)?")
+    Regex::new(r"\b(\d{1,2}) ?::? ?(\d{2})(?: ?::? ?(\d{2}))?(?: *([AP]) ?\.? ?M\b\.?)?")
         .expect("static regex")
 });
 

@@ -367,8 +367,9 @@ pub(crate) fn extract_fields(lines: &[OcrLine]) -> Extraction {
     let paid_at = pick_paid_at(&found, &page, &mut warnings);
 
     let stated_currency = document_currency(&found, &page);
+    // An amount too doubtful to keep does not vouch for its sign: the document's evidence does.
     let currency = match &amount {
-        Some((a, Some(own))) => {
+        Some((a, Some(own))) if a.confidence >= FIELD_THRESHOLD_PERMILLE => {
             if let Some(other) = stated_currency.as_ref().filter(|c| c.value != *own) {
                 warnings.push(format!(
                     "amount is in {own} but the voucher also names {}",

@@ -5,7 +5,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::amounts::currency_marks;
-use super::text::is_number_like;
+use super::text::{self, is_number_like};
 
 /// What a label announces.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -61,7 +61,7 @@ static PATTERNS: LazyLock<Vec<(Label, Regex)>> = LazyLock::new(|| {
         (
             Label::Operation,
             format!(
-                r"{COD}(?:DE\s+)?OPERACION|{NUM}(?:DE\s+)?(?:OPERACION|OPER|OPE|OP)|{NUM}(?:DE\s+)?TRANSACCION|(?:ID|{COD})(?:DE\s+)?TRANSACCION|TRANSACCION|OPERACION(?:\s+N(?:RO|UM|O)?\s*[.°*]?)?|{NUM}TRANS(?:ACC?)?\b\.?|TRANS(?:ACC?)?\b\.?(?:\s*{NUM})?|(?:TRANSACTION|OPERATION)(?:\s+(?:NUMBER|NO\b\.?|ID|#))?|TXN(?:\s+ID)?|OPER\b\.?|OP"
+                r"{COD}(?:DE\s+)?OPERACION|{NUM}(?:DE\s+)?(?:OPERACION|OPER|OPE|OP)|{NUM}(?:DE\s+)?TRANSACCION|(?:ID|{COD})(?:DE\s+)?TRANSACCION|TRANSACCION|OPERACION(?:\s+N(?:RO|UM|O)?\s*[.°*]?)?|{NUM}TRANS(?:ACC?)?\b\.?|TRANS(?:ACC?)?\b\.?(?:\s*{NUM})?|(?:TRANSACTION|OPERATION)(?:\s+(?:NUMBER|NO\b\.?|ID|#))?|TXN(?:\s+ID)?|OPER\b\.?|OP|SEC\b\.?\s*:"
             ),
         ),
         (
@@ -71,12 +71,12 @@ static PATTERNS: LazyLock<Vec<(Label, Regex)>> = LazyLock::new(|| {
         ),
         (
             Label::Amount,
-            r"(?:IMPORTE|MONTO)\s+(?:DEL?\s+)?SERVICIO|(?:IMPORTE|MONTO)(?:\s+(?:PAGADO|DEL?\s+PAGO|A\s+PAGAR|CIP|DE\s+LA\s+OPERACION|DE\s+OPERACION))?(?:\s+EN)?|(?:PAID\s+|PAYMENT\s+)?AMOUNT(?:\s+PAID)?"
+            r"(?:IMPORTE|MONTO)\s+(?:DEL?\s+)?SERVICIO|(?:IMPORTE|MONTO)(?:\s+(?:PAGADO|DEL?\s+PAGO|A\s+PAGAR|CIP|DE\s+LA\s+OPERACION|DE\s+OPERACION))?(?:\s+EN)?|(?:PAID\s+|PAYMENT\s+)?AMOUNT(?:\s+PAID)?|PAGO"
                 .to_string(),
         ),
         (
             Label::Commission,
-            r"COMISION(?:\s+(?:DEL\s+)?AGENTE)?|COM\.?\s*:|(?:SERVICE\s+|AGENT\s+)?(?:FEE|COMMISSION)".to_string(),
+            r"COMISION(?:\s+(?:DEL\s+)?AGENTE)?|CARGO(?:\s+(?:POR\s+)?SERVICIO)?|COM\.?\s*:|(?:SERVICE\s+|AGENT\s+)?(?:FEE|COMMISSION)".to_string(),
         ),
         (
             Label::Balance,
@@ -85,7 +85,7 @@ static PATTERNS: LazyLock<Vec<(Label, Regex)>> = LazyLock::new(|| {
         (Label::Tax, "ITF".to_string()),
         (
             Label::OtherDate,
-            r"FEC(?:HA)?\s*\.?\s*(?:DE\s+)?(?:VENCIMIENTO|VENC|VTO|EMISION|EXPIRACION|CADUCIDAD)|VENCIMIENTO|VENCE|EMISION|EXPIRA|CADUCA|VALIDO\s+HASTA|DUE\s+DATE|EXPIR(?:Y|ES|ATION)(?:\s+DATE)?|VALID\s+(?:UNTIL|THROUGH)|ISSUED?(?:\s+(?:DATE|ON))?"
+            r"FEC(?:HA)?\s*\.?\s*(?:DE\s+)?(?:VENCIMIENTO|VENC|VTO|EMISION|EXPIRACION|CADUCIDAD)|VENCIMIENTO|VENCE|EMISION|EXPIRA|CADUCA|VALIDO\s+HASTA|DUE\s+DATE|EXPIR(?:Y|ES|ATION)(?:\s+DATE)?|VALID\s+(?:UNTIL|THROUGH)|ISSUED?(?:\s+(?:DATE|ON))?|(?:EMITIDO|ENVIADO|GENERADO|CREADO)(?:\s+EL)?|FECHA\s+DE\s+(?:ENVIO|CREACION)|SENT(?:\s+ON)?"
                 .to_string(),
         ),
         (
@@ -106,7 +106,7 @@ static PATTERNS: LazyLock<Vec<(Label, Regex)>> = LazyLock::new(|| {
         (
             Label::Other,
             format!(
-                r"RUC|(?:ID\s+|{NUM})?TERMINAL|TERM|TELEFONO|TELF|TEL|CELULAR|CEL|MOVIL|{COD}(?:DE(?:L)?\s+)?AGENTE|(?:ID|NRO)\s+AGENTE|AGENTE|{NUM}(?:DE\s+)?(?:CUENTA|TARJETA)|CUENTA(?:\s+(?:DE\s+)?(?:CARGO|ORIGEN|ABONO|DESTINO))?|CTA|TARJETA|DNI|DOCUMENTO|LOTE|SERIE|CAJERO|EMPRESA|SERVICIO|COMERCIO|ESTABLECIMIENTO|SUCURSAL|OFICINA|DIRECCION|REFERENCE(?:\s+(?:NUMBER|NO))?|REFERENCIA|REF|{COD}(?:DE\s+)?AUTORIZACION|AUTORIZACION|TIPO\s+DE\s+(?:OPERACION|PAGO|CAMBIO|SERVICIO)|CONCEPTO|BENEFICIARIO|{NUM}(?:DE\s+)?(?:PEDIDO|ORDEN|TICKET|BOLETA|CAJA)|PEDIDO|ORDEN(?:\s+DE\s+COMPRA)?|TICKET|BOLETA|CAJA|(?:FROM\s+|TO\s+)?ACCOUNT(?:\s+(?:NUMBER|NO))?|CARD(?:\s+NUMBER)?|PHONE|MOBILE|ORDER(?:\s+(?:NUMBER|NO|ID|#))?|MERCHANT|STORE|BRANCH|AUTH(?:ORIZATION)?(?:\s+CODE)?|APPROVAL\s+CODE|BENEFICIARY|SERVICE|OF\b\.|CAJ\b\.|VUELTO|CAMBIO|EFECTIVO\s+RECIBIDO|RECIBIDO|CHANGE|CASH|EFECTIVO"
+                r"RUC|(?:ID\s+|{NUM})?TERMINAL|TERM|TELEFONO|TELF|TEL|CELULAR|CEL|MOVIL|{COD}(?:DE(?:L)?\s+)?AGENTE|(?:ID|NRO)\s+AGENTE|AGENTE|{NUM}(?:DE\s+)?(?:CUENTA|TARJETA)|CUENTA(?:\s+(?:DE\s+)?(?:CARGO|ORIGEN|ABONO|DESTINO))?|CTA|TARJETA|DNI|DOCUMENTO|LOTE|SERIE|SECUENCIA|SEQUENCE|CAJERO|EMPRESA|SERVICIO|COMERCIO|ESTABLECIMIENTO|SUCURSAL|OFICINA|DIRECCION|REFERENCE(?:\s+(?:NUMBER|NO))?|REFERENCIA|REF|{COD}(?:DE\s+)?AUTORIZACION|AUTORIZACION|TIPO\s+DE\s+(?:OPERACION|PAGO|CAMBIO|SERVICIO)|CONCEPTO|BENEFICIARIO|{NUM}(?:DE\s+)?(?:PEDIDO|ORDEN|TICKET|BOLETA|CAJA)|PEDIDO|ORDEN(?:\s+DE\s+COMPRA)?|TICKET|BOLETA|CAJA|(?:FROM\s+|TO\s+)?ACCOUNT(?:\s+(?:NUMBER|NO))?|CARD(?:\s+NUMBER)?|PHONE|MOBILE|ORDER(?:\s+(?:NUMBER|NO|ID|#))?|MERCHANT|STORE|BRANCH|AUTH(?:ORIZATION)?(?:\s+CODE)?|APPROVAL\s+CODE|BENEFICIARY|SERVICE|OF\b\.|CAJ\b\.|VUELTO|CAMBIO|EFECTIVO\s+RECIBIDO|RECIBIDO|CHANGE|CASH|EFECTIVO"
             ),
         ),
     ];
@@ -163,10 +163,16 @@ pub(crate) fn find_labels(folded: &str, cells: &[(usize, usize)]) -> Vec<Hit> {
             let cash_not_first = *label == Label::Other
                 && &folded[hit.start..hit.end] == "EFECTIVO"
                 && !folded[cell_start..hit.start].trim().is_empty();
+            // A bare `PAGO` heads an amount only when a value follows it in its row: alone in its
+            // block it is more often a title (`PAGO` / `PAGOEFECTIVO`).
+            let bare = &folded[hit.start..hit.end] == "PAGO";
             if hit.end <= cell_end
                 && !cash_not_first
                 && stands_alone(folded, &hit)
                 && introduces_value(folded, &hit, cell_end)
+                && (!bare
+                    || (text::has_content(&folded[hit.end..])
+                        && introduces_value(folded, &hit, folded.len())))
                 && !is_complement(folded, &hit, cell_start, cell_end)
             {
                 hits.push(hit);
@@ -198,13 +204,21 @@ fn same_field(a: Label, b: Label) -> bool {
     a == b || (cip(a) && cip(b))
 }
 
-/// `Detalle de la operación`, `Datos del cliente`: a label word as the complement of a title, with
-/// nothing after it on its line, heads a section and is no label.
+/// `Detalle de la operación`, `Datos del cliente`: a label word as the complement of a short title,
+/// with nothing after it on its line, heads a section and is no label; nor is one that ends a
+/// sentence (`…el detalle de la operación.`). A longer line is prose that may go on with its value
+/// on the next line (`…se realizó con éxito con el código CIP` / `68276993.`).
 fn is_complement(folded: &str, hit: &Hit, cell_start: usize, cell_end: usize) -> bool {
     let before = folded[cell_start..hit.start].trim_end();
     let after = folded[hit.end..cell_end].trim();
     let last_word = before.rsplit(' ').next().unwrap_or("");
-    after.is_empty() && matches!(last_word, "DE" | "DEL" | "LA" | "EL" | "SU" | "TU")
+    let of_a_title = matches!(last_word, "DE" | "DEL" | "LA" | "EL" | "SU" | "TU");
+    let words = before
+        .split_whitespace()
+        .filter(|w| w.chars().any(char::is_alphabetic))
+        .count();
+    let title = after.is_empty() && words <= 6;
+    of_a_title && (title || after == ".")
 }
 
 /// Not part of a longer word (`SUBTOTAL`, `OPERACIONES`, `CIPS`).
@@ -239,7 +253,12 @@ fn introduces_value(folded: &str, hit: &Hit, cell_end: usize) -> bool {
     if is_number_like(&word) {
         return true;
     }
-    hit.label.is_date() && WEEKDAYS.contains(&word.as_str())
+    // `Paid on Mar 20, 2026`, `Fecha: Miércoles 25 nov.`: a date that starts with a word.
+    hit.label.is_date()
+        && (WEEKDAYS.contains(&word.as_str())
+            || super::dates::find_dates(rest)
+                .first()
+                .is_some_and(|d| d.start == 0))
 }
 
 #[cfg(test)]
@@ -310,6 +329,14 @@ mod tests {
         assert!(labels("AGENTE BCP").is_empty());
         assert!(labels("SUBTOTAL 5.00").is_empty());
         assert!(labels("PAGO EFECTIVO").is_empty());
+        assert!(labels("VALIDO COMO CONSTANCIA DE PAGO").is_empty());
+        assert!(labels("A continuación el detalle de la operación.").is_empty());
+        assert!(labels("PAGO DE SERVICIOS").is_empty());
+        // A title's complement in a long line is prose whose value may follow on the next line.
+        assert_eq!(
+            labels("Moda Lima SAC se realizó con éxito con el código CIP"),
+            vec![Label::Cip]
+        );
     }
 
     #[test]
@@ -401,6 +428,13 @@ mod tests {
             ("PagoEfectivo code 760813736", Label::Cip),
             ("EFECTIVO 100.00", Label::Other),
             ("VUELTO 33.46", Label::Other),
+            ("SEC:0220233500", Label::Operation),
+            ("Secuencia: 4521", Label::Other),
+            ("PAGO..........: S/ 3,811.00", Label::Amount),
+            ("CARGO: S/ 4.50", Label::Commission),
+            ("Enviado: 01/10/2025 13:31", Label::OtherDate),
+            ("Emitido el 30/09/2025 14:49", Label::OtherDate),
+            ("Sent on Mar 20, 2026", Label::OtherDate),
         ] {
             assert_eq!(labels(text), vec![want], "{text}");
         }

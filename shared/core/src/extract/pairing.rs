@@ -416,12 +416,15 @@ pub(super) fn lone_amount(page: &Page) -> Option<(AmountFound, u16)> {
                 continue;
             }
             let Some(mut amount) =
-                amounts::lone_amount(&without_dates(&row.cleaned[cell.start..cell.end]))
+                amounts::lone_figure(&without_dates(&row.cleaned[cell.start..cell.end]))
             else {
                 continue;
             };
             if amount.currency.is_none() {
                 amount.currency = page.sign_beside(r, cell);
+            }
+            if amount.currency.is_none() && !amount.has_cents {
+                continue;
             }
             let better = match &best {
                 None => true,

@@ -64,7 +64,7 @@ pub(crate) fn clean_numbers(folded: &str) -> String {
             i += 1;
         }
         let word: String = chars[start..i].iter().collect();
-        if is_number_like(&word) {
+        if is_number_like(&word) || is_clock_part(&chars, start, i) {
             for c in &mut chars[start..i] {
                 if let Some(d) = digit_for(*c) {
                     *c = d;
@@ -73,6 +73,28 @@ pub(crate) fn clean_numbers(folded: &str) -> String {
         }
     }
     chars.into_iter().collect()
+}
+
+/// An hour or minutes read as letters only (`B:46`, `09:LI`, `LB:33`): one or two digit-like
+/// letters glued to a colon whose other side is a number.
+fn is_clock_part(chars: &[char], start: usize, end: usize) -> bool {
+    let digit_like = |c: char| c.is_ascii_digit() || digit_for(c).is_some();
+    if end - start > 2 || !chars[start..end].iter().all(|c| digit_like(*c)) {
+        return false;
+    }
+    let after = chars.get(end) == Some(&':')
+        && chars[end + 1..]
+            .iter()
+            .find(|c| **c != ':')
+            .is_some_and(|c| digit_like(*c));
+    let before = start > 0
+        && chars[start - 1] == ':'
+        && chars[..start - 1]
+            .iter()
+            .rev()
+            .find(|c| **c != ':')
+            .is_some_and(char::is_ascii_digit);
+    after || before
 }
 
 /// `5/ 150.00`, `5/.150`, `5/:` are a currency sign, `5/11/2026` is a date.
@@ -135,6 +157,11 @@ mod tests {
         assert_eq!(clean_numbers("2O/1I/2O26"), "20/11/2026");
         assert_eq!(clean_numbers("SOLES BOB OSO"), "SOLES BOB OSO");
         assert_eq!(clean_numbers("25 NOV 2026"), "25 NOV 2026");
+        assert_eq!(clean_numbers("2025-08-09 B:46 AM"), "2025-08-09 8:46 AM");
+        assert_eq!(clean_numbers("10 DE JULIO 09:LI"), "10 DE JULIO 09:11");
+        assert_eq!(clean_numbers("LB:33 S:45"), "18:33 5:45");
+        assert_eq!(clean_numbers("OBS: BOLSA"), "OBS: BOLSA");
+        assert_eq!(clean_numbers("SI: NO"), "SI: NO");
     }
 
     #[test]
