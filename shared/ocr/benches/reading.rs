@@ -7,7 +7,7 @@
 //! `infra/install-deps`). `READING_VOUCHERS=N` (default 240: about 0.4 s of OCR per image),
 //! `READING_FIRST=S` (default 1,000,000), `READING_LANG` (default `spa`, e.g. `spa+eng`),
 //! `READING_JOBS` (images read at once, default 2) and `READING_MISSES` (misses shown, default 15).
-//! Debian's Tesseract runs OpenMP threads: with several jobs, `OMP_THREAD_LIMIT=1` reads ~3x faster.
+//! The adapter runs Tesseract with `OMP_THREAD_LIMIT=1`, so jobs do not fight over OpenMP threads.
 
 #[path = "../../core/tests/support/scoring.rs"]
 mod scoring;

@@ -95,6 +95,9 @@ impl TextDetector for TesseractDetector {
             .arg("stdout")
             .args(["-l", &self.language])
             .arg("tsv")
+            // One thread per image: Debian's build runs OpenMP threads that, with several vouchers
+            // read at once on a small machine, fight each other (about 3x slower on 2 cores).
+            .env("OMP_THREAD_LIMIT", "1")
             .kill_on_drop(true)
             .output();
         let output = match tokio::time::timeout(self.timeout, run).await {

@@ -5,7 +5,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::amounts::currency_marks;
-use super::text::{self, is_number_like};
+use super::text::is_number_like;
 
 /// What a label announces.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -163,16 +163,14 @@ pub(crate) fn find_labels(folded: &str, cells: &[(usize, usize)]) -> Vec<Hit> {
             let cash_not_first = *label == Label::Other
                 && &folded[hit.start..hit.end] == "EFECTIVO"
                 && !folded[cell_start..hit.start].trim().is_empty();
-            // A bare `PAGO` heads an amount only when a value follows it in its row: alone in its
-            // block it is more often a title (`PAGO` / `PAGOEFECTIVO`).
+            // A bare `PAGO` heads an amount only when a figure or a sign follows it in its row:
+            // otherwise it is a title (`PAGO` / `PAGOEFECTIVO`, `Confirmación de pago - Pedido`).
             let bare = &folded[hit.start..hit.end] == "PAGO";
             if hit.end <= cell_end
                 && !cash_not_first
                 && stands_alone(folded, &hit)
                 && introduces_value(folded, &hit, cell_end)
-                && (!bare
-                    || (text::has_content(&folded[hit.end..])
-                        && introduces_value(folded, &hit, folded.len())))
+                && (!bare || figure_follows(&folded[hit.end..]))
                 && !is_complement(folded, &hit, cell_start, cell_end)
             {
                 hits.push(hit);
@@ -197,6 +195,14 @@ pub(crate) fn find_labels(folded: &str, cells: &[(usize, usize)]) -> Vec<Hit> {
         }
     }
     kept
+}
+
+/// The row goes on, past leaders and a colon, with a figure or a currency sign.
+fn figure_follows(rest: &str) -> bool {
+    let rest = rest.trim_start_matches([' ', '.', ':', '=', '-']);
+    rest.starts_with(|c: char| c.is_ascii_digit())
+        || rest.starts_with("5/")
+        || currency_marks(rest).first().is_some_and(|m| m.start == 0)
 }
 
 fn same_field(a: Label, b: Label) -> bool {
@@ -332,6 +338,7 @@ mod tests {
         assert!(labels("VALIDO COMO CONSTANCIA DE PAGO").is_empty());
         assert!(labels("A continuación el detalle de la operación.").is_empty());
         assert!(labels("PAGO DE SERVICIOS").is_empty());
+        assert!(labels("Confirmación de pago - Pedido ++4960").is_empty());
         // A title's complement in a long line is prose whose value may follow on the next line.
         assert_eq!(
             labels("Moda Lima SAC se realizó con éxito con el código CIP"),

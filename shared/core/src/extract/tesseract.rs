@@ -42,13 +42,21 @@ impl PixelBox {
     }
 }
 
+struct Word {
+    number: u32,
+    text: String,
+    confidence: f64,
+    pixels: PixelBox,
+}
+
 struct LineWords {
     page: u32,
-    pixels: PixelBox,
-    /// (word_num, text, confidence)
-    words: Vec<(u32, String, f64)>,
-    word_boxes: Vec<PixelBox>,
+    words: Vec<Word>,
 }
+
+/// Words of one Tesseract line further apart than this many word heights are separate blocks, as
+/// Textract gives them: the columns of a table's row, a value printed far right of its label.
+const BLOCK_GAP_HEIGHTS: i64 = 2;
 
 /// Groups Tesseract's words into lines (by page, block, paragraph and line number) and turns their
 /// pixel boxes into fractions of the page given by the page-level row.
@@ -119,45 +127,68 @@ pub fn lines_from_tesseract_tsv(tsv: &str) -> Result<Vec<OcrLine>, ExtractError>
                 };
                 let entry = lines.entry(key).or_insert_with(|| LineWords {
                     page: key.0,
-                    pixels: word_box,
                     words: Vec::new(),
-                    word_boxes: Vec::new(),
                 });
-                entry.word_boxes.push(word_box);
-                entry.pixels = entry.pixels.union(word_box);
-                entry
-                    .words
-                    .push((small(5, "word_num")?, text.to_string(), conf));
+                entry.words.push(Word {
+                    number: small(5, "word_num")?,
+                    text: text.to_string(),
+                    confidence: conf,
+                    pixels: word_box,
+                });
             }
             _ => {}
         }
     }
-    lines
-        .into_values()
-        .map(|mut line| {
-            let Some(&(page_width, page_height)) = pages.get(&line.page) else {
-                return Err(ExtractError::NotTesseractTsv(format!(
-                    "words of page {} but no page-level row (level 1) to give its size",
-                    line.page
-                )));
-            };
-            line.words.sort_by_key(|w| w.0);
-            let text = line
-                .words
+    let mut out = Vec::with_capacity(lines.len());
+    for mut line in lines.into_values() {
+        let Some(&(page_width, page_height)) = pages.get(&line.page) else {
+            return Err(ExtractError::NotTesseractTsv(format!(
+                "words of page {} but no page-level row (level 1) to give its size",
+                line.page
+            )));
+        };
+        line.words.sort_by_key(|w| w.number);
+        let slope = line_slope(&line.words, page_width, page_height);
+        for block in blocks(&line.words) {
+            let pixels = block
                 .iter()
-                .map(|w| w.1.as_str())
+                .map(|w| w.pixels)
+                .reduce(PixelBox::union)
+                .expect("a block has a word");
+            let text = block
+                .iter()
+                .map(|w| w.text.as_str())
                 .collect::<Vec<_>>()
                 .join(" ");
-            let confidences: Vec<f64> = line.words.iter().map(|w| w.2).collect();
-            let bbox = to_fractions(line.pixels, page_width, page_height);
-            Ok(OcrLine {
+            let confidences: Vec<f64> = block.iter().map(|w| w.confidence).collect();
+            let bbox = to_fractions(pixels, page_width, page_height);
+            out.push(OcrLine {
                 text,
                 confidence: mean(&confidences),
                 bbox,
-                polygon: slanted_polygon(&line.word_boxes, bbox, page_width, page_height),
-            })
-        })
-        .collect()
+                polygon: slope.and_then(|slope| slanted_polygon(slope, bbox)),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// A line's words split where the gap between two is wider than [`BLOCK_GAP_HEIGHTS`] of them.
+fn blocks(words: &[Word]) -> Vec<&[Word]> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for i in 1..words.len() {
+        let (a, b) = (&words[i - 1].pixels, &words[i].pixels);
+        let height = (a.bottom - a.top).max(b.bottom - b.top);
+        if b.left - a.right > BLOCK_GAP_HEIGHTS * height {
+            out.push(&words[start..i]);
+            start = i;
+        }
+    }
+    if start < words.len() {
+        out.push(&words[start..]);
+    }
+    out
 }
 
 #[allow(clippy::float_arithmetic)] // word confidences are floats; this only averages them
@@ -169,32 +200,41 @@ fn mean(values: &[f64]) -> f64 {
 }
 
 /// Tesseract gives only upright boxes; on a photo taken at an angle the words of a line climb or
-/// fall, and that slope gives the line the polygon Textract would have given (so the page's
-/// rotation can be undone the same way). `None` for one-word or flat lines.
+/// fall, and that slope (in page fractions) gives each block of the line the polygon Textract would
+/// have given, so the page's rotation can be undone the same way. It is measured on the baseline:
+/// the bottoms of words with no letter that hangs below it (`p`, `g`, a comma), so a `receipt`
+/// beside a `Download` does not tilt a level line. `None` without two such words.
 #[allow(clippy::float_arithmetic)] // page geometry
-fn slanted_polygon(
-    words: &[PixelBox],
-    bbox: BoundingBox,
-    page_width: i64,
-    page_height: i64,
-) -> Option<[Point; 4]> {
-    let centre = |b: &PixelBox| {
-        (
-            (b.left + b.right) as f64 / 2.0 / page_width as f64,
-            (b.top + b.bottom) as f64 / 2.0 / page_height as f64,
-        )
-    };
-    let first = words.iter().min_by_key(|b| b.left)?;
-    let last = words.iter().max_by_key(|b| b.right)?;
-    let ((x0, y0), (x1, y1)) = (centre(first), centre(last));
-    if words.len() < 2 || x1 - x0 <= 0.0 {
+fn line_slope(words: &[Word], page_width: i64, page_height: i64) -> Option<f64> {
+    let on_baseline: Vec<&Word> = words
+        .iter()
+        .filter(|w| {
+            !w.text.contains([
+                'g', 'j', 'p', 'q', 'y', ',', ';', 'ç', 'Q', 'J', '/', '(', ')', '[', ']', '|', '@',
+            ])
+        })
+        .collect();
+    let first = on_baseline.iter().min_by_key(|w| w.pixels.left)?;
+    let last = on_baseline.iter().max_by_key(|w| w.pixels.right)?;
+    let x = |b: &PixelBox| (b.left + b.right) as f64 / 2.0 / page_width as f64;
+    let y = |b: &PixelBox| b.bottom as f64 / page_height as f64;
+    let dx = x(&last.pixels) - x(&first.pixels);
+    if dx <= 0.0 {
         return None;
     }
-    let slope = (y1 - y0) / (x1 - x0);
-    let rise = slope.abs() * bbox.width;
-    // Flat, or too steep for the box to hold a slanted line of text: leave it upright.
-    if rise < 0.002 || rise > 0.7 * bbox.height {
+    Some((y(&last.pixels) - y(&first.pixels)) / dx)
+}
+
+/// The box slanted by `slope`: upright where the slope is within measuring error (a level line is
+/// evidence of a level page too), `None` where too steep for the box to hold a line of text.
+#[allow(clippy::float_arithmetic)] // page geometry
+fn slanted_polygon(slope: f64, bbox: BoundingBox) -> Option<[Point; 4]> {
+    let mut rise = slope.abs() * bbox.width;
+    if rise > 0.7 * bbox.height {
         return None;
+    }
+    if rise < 0.002 {
+        rise = 0.0;
     }
     let (left, right, top, bottom) = (
         bbox.left,
@@ -259,6 +299,52 @@ mod tests {
         assert_eq!(lines[0].bbox.height, 0.02);
         assert_eq!(lines[1].text, "S/150.00");
         assert_eq!(lines[1].polygon, None);
+    }
+
+    const HEAD: &str = "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext
+1\t1\t0\t0\t0\t0\t0\t0\t1000\t2000\t-1\t
+";
+
+    #[test]
+    fn words_far_apart_in_a_line_are_blocks_of_their_own() {
+        // A table's header row read as one line: three columns, words 40 px high, 200 px apart.
+        let tsv = format!(
+            "{HEAD}5\t1\t1\t1\t1\t1\t100\t200\t150\t40\t95\tFECHA
+5\t1\t1\t1\t1\t2\t450\t200\t120\t40\t95\tHORA
+5\t1\t1\t1\t1\t3\t620\t200\t60\t40\t95\tDE
+5\t1\t1\t1\t1\t4\t700\t200\t90\t40\t95\tPAGO
+"
+        );
+        let lines = lines_from_tesseract_tsv(&tsv).unwrap();
+        let texts: Vec<&str> = lines.iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(texts, ["FECHA", "HORA DE PAGO"]);
+        assert_eq!(lines[1].bbox.left, 0.45);
+        assert_eq!(lines[1].bbox.width, 0.34);
+    }
+
+    #[test]
+    fn the_slope_is_read_on_the_baseline() {
+        // `receipt` hangs below the line (its `p`), so its box is taller and its centre lower;
+        // the line is level all the same, and says so (an upright polygon).
+        let level = format!(
+            "{HEAD}5\t1\t1\t1\t1\t1\t100\t200\t200\t40\t95\tDownload
+5\t1\t1\t1\t1\t2\t320\t200\t170\t52\t95\treceipt
+5\t1\t1\t1\t1\t3\t510\t200\t170\t40\t95\tnow
+"
+        );
+        let line = &lines_from_tesseract_tsv(&level).unwrap()[0];
+        let [p0, p1, ..] = line.polygon.expect("two words on the baseline");
+        assert_eq!(p0.y, p1.y, "level");
+        // The same words climbing 30 px over the line: a slanted polygon.
+        let climbing = format!(
+            "{HEAD}5\t1\t1\t1\t1\t1\t100\t230\t200\t40\t95\tDownload
+5\t1\t1\t1\t1\t2\t320\t215\t170\t52\t95\treceipt
+5\t1\t1\t1\t1\t3\t510\t200\t170\t40\t95\tnow
+"
+        );
+        let line = &lines_from_tesseract_tsv(&climbing).unwrap()[0];
+        let [p0, p1, ..] = line.polygon.expect("slanted");
+        assert!(p1.y < p0.y, "the right end is higher: {p0:?} {p1:?}");
     }
 
     #[test]
