@@ -322,26 +322,27 @@ mod tests {
         assert_eq!(lines[1].bbox.width, 0.34);
     }
 
+    /// `Download receipt now`, each word's top given (`receipt` is 52 px high for its `p`).
+    fn download_receipt_now(tops: [i64; 3]) -> String {
+        let [a, b, c] = tops;
+        format!(
+            "{HEAD}5\t1\t1\t1\t1\t1\t100\t{a}\t200\t40\t95\tDownload
+5\t1\t1\t1\t1\t2\t320\t{b}\t170\t52\t95\treceipt
+5\t1\t1\t1\t1\t3\t510\t{c}\t170\t40\t95\tnow
+"
+        )
+    }
+
     #[test]
     fn the_slope_is_read_on_the_baseline() {
-        // `receipt` hangs below the line (its `p`), so its box is taller and its centre lower;
-        // the line is level all the same, and says so (an upright polygon).
-        let level = format!(
-            "{HEAD}5\t1\t1\t1\t1\t1\t100\t200\t200\t40\t95\tDownload
-5\t1\t1\t1\t1\t2\t320\t200\t170\t52\t95\treceipt
-5\t1\t1\t1\t1\t3\t510\t200\t170\t40\t95\tnow
-"
-        );
+        // `receipt` hangs below the line, so its box is taller and its centre lower; the line is
+        // level all the same, and says so (an upright polygon).
+        let level = download_receipt_now([200, 200, 200]);
         let line = &lines_from_tesseract_tsv(&level).unwrap()[0];
         let [p0, p1, ..] = line.polygon.expect("two words on the baseline");
         assert_eq!(p0.y, p1.y, "level");
         // The same words climbing 30 px over the line: a slanted polygon.
-        let climbing = format!(
-            "{HEAD}5\t1\t1\t1\t1\t1\t100\t230\t200\t40\t95\tDownload
-5\t1\t1\t1\t1\t2\t320\t215\t170\t52\t95\treceipt
-5\t1\t1\t1\t1\t3\t510\t200\t170\t40\t95\tnow
-"
-        );
+        let climbing = download_receipt_now([230, 215, 200]);
         let line = &lines_from_tesseract_tsv(&climbing).unwrap()[0];
         let [p0, p1, ..] = line.polygon.expect("slanted");
         assert!(p1.y < p0.y, "the right end is higher: {p0:?} {p1:?}");
