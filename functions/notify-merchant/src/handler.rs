@@ -39,7 +39,9 @@ impl Failure {
 
 pub(crate) fn store_failure(what: &str, err: StoreError) -> Failure {
     match err {
-        StoreError::Corrupt(_) => Failure::Permanent(format!("{what}: {err}")),
+        StoreError::Corrupt(_) | StoreError::TooLarge(_) => {
+            Failure::Permanent(format!("{what}: {err}"))
+        }
         other => Failure::Transient(format!("{what}: {other}")),
     }
 }

@@ -22,6 +22,9 @@ pub struct Settings {
     pub near_duplicate_bits: u32,
     /// Records of one batch handled at once.
     pub concurrency: usize,
+    /// How long a file's inspection (hash, metadata, perceptual hash) may take before the file is
+    /// refused as unreadable.
+    pub inspect_budget: std::time::Duration,
 }
 
 impl Default for Settings {
@@ -33,6 +36,7 @@ impl Default for Settings {
             near_duplicate_limit: 200,
             near_duplicate_bits: 12,
             concurrency: 4,
+            inspect_budget: std::time::Duration::from_secs(10),
         }
     }
 }

@@ -6,6 +6,8 @@
 //! raising exceptions idempotently. A file that is no voucher is stored as rejected and raises
 //! `UNREADABLE_VOUCHER`; only failures worth retrying leave the message on the queue.
 
+use std::sync::Arc;
+
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use chrono::{DateTime, SubsecRound, Utc};
 use cuadre_core::extract::{extract, Extraction};
@@ -22,12 +24,15 @@ use tracing::Instrument;
 
 use crate::app::App;
 use crate::event::{decode_key, parse_notification, Notification, ObjectCreated, VoucherKey};
-use crate::inspect::{self, FileKind};
+use crate::inspect::{self, FileKind, Inspection};
 use crate::ports::Fetched;
 
 /// Warnings that carry a decision, so re-applying a stored voucher reaches the same one.
 pub const REJECTED: &str = "rejected: ";
 pub const EDITED: &str = "editing software in the file's metadata: ";
+/// A voucher keeps at most this many warnings, each of at most this many characters.
+pub const MAX_WARNINGS: usize = 24;
+pub const MAX_WARNING_CHARS: usize = 300;
 /// CloudWatch metrics (EMF): OCR latency, exceptions.
 const METRICS: Metrics = Metrics::new("voucher-ocr");
 
@@ -140,22 +145,27 @@ async fn read_voucher(
             return store_and_apply(app, voucher).await;
         }
     };
-    let sha256 = sha256_hex(&bytes);
     let Some(kind) = inspect::sniff(&bytes) else {
-        let voucher = upload.rejected(sha256, None, "the file is not a JPEG, PNG or PDF".into());
+        let voucher = upload.rejected(
+            sha256_hex(&bytes),
+            None,
+            "the file is not a JPEG, PNG or PDF".into(),
+        );
         return store_and_apply(app, voucher).await;
     };
-    let (perceptual_hash, mut signals) = if kind.is_image() {
-        let edited = inspect::editing_software(&bytes, kind)
-            .into_iter()
-            .map(|(place, value)| format!("{EDITED}{value} ({place})"))
-            .collect::<Vec<_>>();
-        (inspect::perceptual_hash(&bytes, kind), edited)
-    } else {
-        (None, Vec::new())
-    };
-    if kind.is_image() && perceptual_hash.is_none() {
-        signals.push("the image could not be decoded for its perceptual hash".into());
+    let bytes = Arc::new(bytes);
+    let (sha256, inspection) = inspect_within(app.settings.inspect_budget, &bytes, kind).await;
+    let perceptual_hash = inspection.perceptual_hash;
+    let mut signals: Vec<String> = inspection
+        .edited
+        .into_iter()
+        .map(|(place, value)| format!("{EDITED}{value} ({place})"))
+        .collect();
+    signals.extend(inspection.unhashed);
+    if let Some(reason) = inspection.refused {
+        let mut voucher = upload.rejected(sha256, perceptual_hash, reason);
+        voucher.warnings.extend(signals);
+        return store_and_apply(app, voucher).await;
     }
 
     let document = StoredDocument {
@@ -190,6 +200,44 @@ async fn read_voucher(
     read.warnings.extend(signals);
     let voucher = upload.voucher(sha256, perceptual_hash, read);
     store_and_apply(app, voucher).await
+}
+
+/// The file's SHA-256 and [`inspect::inspect`], on the blocking pool (decoding and hashing are
+/// CPU-bound and would stall the batch's other records) within `budget`. An image that takes
+/// longer, or whose decoder panics, is refused: it ends as an unreadable voucher, not as a
+/// message retried into the dead-letter queue.
+async fn inspect_within(
+    budget: std::time::Duration,
+    bytes: &Arc<Vec<u8>>,
+    kind: FileKind,
+) -> (String, Inspection) {
+    let sha256 = sha256_hex(bytes);
+    let shared = Arc::clone(bytes);
+    let work = tokio::task::spawn_blocking(move || inspect::inspect(&shared, kind));
+    let inspection = match tokio::time::timeout(budget, work).await {
+        Ok(Ok(inspection)) => inspection,
+        Ok(Err(panicked)) => {
+            tracing::error!(error = %panicked, "voucher inspection panicked");
+            Inspection {
+                refused: Some("the file could not be inspected (its decoder failed)".into()),
+                ..Inspection::default()
+            }
+        }
+        Err(_) => {
+            tracing::warn!(
+                budget_ms = budget.as_millis() as u64,
+                "voucher inspection over budget"
+            );
+            Inspection {
+                refused: Some(format!(
+                    "the file could not be inspected within {} s",
+                    budget.as_secs()
+                )),
+                ..Inspection::default()
+            }
+        }
+    };
+    (sha256, inspection)
 }
 
 fn kind_name(kind: FileKind) -> &'static str {
@@ -231,6 +279,24 @@ impl Upload<'_> {
         }
     }
 
+    /// The voucher with its warnings within [`MAX_WARNINGS`] of at most [`MAX_WARNING_CHARS`]
+    /// each, so no file can make its item outgrow the store.
+    fn bounded(mut voucher: Voucher) -> Voucher {
+        let total = voucher.warnings.len();
+        voucher.warnings.truncate(MAX_WARNINGS);
+        for w in &mut voucher.warnings {
+            if w.chars().count() > MAX_WARNING_CHARS {
+                *w = w.chars().take(MAX_WARNING_CHARS).collect::<String>() + "…";
+            }
+        }
+        if total > MAX_WARNINGS {
+            voucher
+                .warnings
+                .push(format!("{} more warnings left out", total - MAX_WARNINGS));
+        }
+        voucher
+    }
+
     /// The voucher of a file that could not be read, saying why.
     fn rejected(&self, sha256: String, perceptual_hash: Option<String>, reason: String) -> Voucher {
         let read = Extraction {
@@ -242,7 +308,21 @@ impl Upload<'_> {
 }
 
 async fn store_and_apply(app: &App, voucher: Voucher) -> Result<(), Retry> {
-    let stored = match app.store.put_voucher(&voucher).await? {
+    let mut voucher = Upload::bounded(voucher);
+    let put = match app.store.put_voucher(&voucher).await {
+        // Bounded warnings make this unreachable; should it happen, the reading is kept without
+        // them rather than retried into the dead-letter queue.
+        Err(StoreError::TooLarge(cause)) => {
+            tracing::error!(
+                cause,
+                "voucher item over budget; stored without its warnings"
+            );
+            voucher.warnings = vec!["the voucher's warnings were too large to keep".into()];
+            app.store.put_voucher(&voucher).await?
+        }
+        other => other?,
+    };
+    let stored = match put {
         Created::New(v) => {
             tracing::info!(
                 confidence_permille = v.confidence_permille,

@@ -55,8 +55,13 @@ const EDITORS: &[&str] = &[
     "polarr",
 ];
 
+/// Findings of editing software kept per file: a file naming its editor 4,000 times says no more
+/// than one naming it once, and a voucher item must stay far under DynamoDB's 400 KB.
+pub const MAX_FINDINGS: usize = 5;
+
 /// Where the program's name was found and what it said, e.g.
-/// `("EXIF Software", "Adobe Photoshop 25.0 (Windows)")`, for every editor named.
+/// `("EXIF Software", "Adobe Photoshop 25.0 (Windows)")`, for each editor named (each place and
+/// value once, at most [`MAX_FINDINGS`], values cut to 80 characters).
 pub fn editing_software(bytes: &[u8], kind: FileKind) -> Vec<(&'static str, String)> {
     let found = match kind {
         FileKind::Jpeg => jpeg_metadata(bytes),
@@ -69,8 +74,13 @@ pub fn editing_software(bytes: &[u8], kind: FileKind) -> Vec<(&'static str, Stri
             let lower = value.to_lowercase();
             EDITORS.iter().any(|e| lower.contains(e))
         })
-        .map(|(place, value)| (place, value.chars().take(80).collect()))
-        .collect()
+        .map(|(place, value)| (place, value.chars().take(80).collect::<String>()))
+        .fold(Vec::new(), |mut kept, finding| {
+            if kept.len() < MAX_FINDINGS && !kept.contains(&finding) {
+                kept.push(finding);
+            }
+            kept
+        })
 }
 
 /// Metadata values of a JPEG: the APP1 segments (EXIF, XMP) before the image data.
@@ -237,19 +247,93 @@ fn xmp_tools(xmp: &str) -> Vec<(&'static str, String)> {
     out
 }
 
+/// Textract reads images of at most this many pixels a side (its set quotas): a larger one is
+/// refused before anything decodes it.
+pub const MAX_SIDE: u32 = 10_000;
+/// Images decoded for their perceptual hash: at most this many pixels (a 40-megapixel photo),
+/// so one file cannot hold a worker for seconds.
+pub const MAX_DECODED_PIXELS: u64 = 40_000_000;
+
+fn image_format(kind: FileKind) -> Option<ImageFormat> {
+    match kind {
+        FileKind::Jpeg => Some(ImageFormat::Jpeg),
+        FileKind::Png => Some(ImageFormat::Png),
+        FileKind::Pdf => None,
+    }
+}
+
+/// The image's width and height from its header alone (nothing is decoded); `None` for a PDF or
+/// a header that does not parse.
+pub fn dimensions(bytes: &[u8], kind: FileKind) -> Option<(u32, u32)> {
+    ImageReader::with_format(Cursor::new(bytes), image_format(kind)?)
+        .into_dimensions()
+        .ok()
+}
+
+/// What the file's bytes say before any OCR.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Inspection {
+    /// Why no OCR should read it (the voucher is then rejected as unreadable).
+    pub refused: Option<String>,
+    pub perceptual_hash: Option<String>,
+    /// Why an image has no perceptual hash.
+    pub unhashed: Option<String>,
+    /// Editing software named in the metadata ([`editing_software`]).
+    pub edited: Vec<(&'static str, String)>,
+}
+
+/// Inspects a file of `kind`: its size from the header first, then its metadata and perceptual
+/// hash. CPU-bound: callers run it on the blocking pool.
+pub fn inspect(bytes: &[u8], kind: FileKind) -> Inspection {
+    if !kind.is_image() {
+        return Inspection::default();
+    }
+    let edited = editing_software(bytes, kind);
+    let Some((width, height)) = dimensions(bytes, kind) else {
+        return Inspection {
+            unhashed: Some("the image's header could not be read".into()),
+            edited,
+            ..Inspection::default()
+        };
+    };
+    if width > MAX_SIDE || height > MAX_SIDE {
+        return Inspection {
+            refused: Some(format!(
+                "the image is {width}×{height} pixels; the OCR reads at most {MAX_SIDE} a side"
+            )),
+            edited,
+            ..Inspection::default()
+        };
+    }
+    if u64::from(width) * u64::from(height) > MAX_DECODED_PIXELS {
+        return Inspection {
+            unhashed: Some(format!(
+                "the image is {width}×{height} pixels, more than the {} million decoded for a perceptual hash",
+                MAX_DECODED_PIXELS / 1_000_000
+            )),
+            edited,
+            ..Inspection::default()
+        };
+    }
+    let perceptual_hash = perceptual_hash(bytes, kind);
+    Inspection {
+        unhashed: perceptual_hash
+            .is_none()
+            .then(|| "the image could not be decoded for its perceptual hash".into()),
+        perceptual_hash,
+        edited,
+        refused: None,
+    }
+}
+
 /// The perceptual hash of an image, tagged with its algorithm (`g16:` = 16×16 gradient hash):
 /// near-identical pictures differ in few bits. `None` when the image cannot be decoded.
 pub fn perceptual_hash(bytes: &[u8], kind: FileKind) -> Option<String> {
-    let format = match kind {
-        FileKind::Jpeg => ImageFormat::Jpeg,
-        FileKind::Png => ImageFormat::Png,
-        FileKind::Pdf => return None,
-    };
-    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), image_format(kind)?);
     // A 10 MiB file can claim an enormous canvas: bound what decoding may allocate.
     let mut limits = Limits::default();
-    limits.max_image_width = Some(12_000);
-    limits.max_image_height = Some(12_000);
+    limits.max_image_width = Some(MAX_SIDE);
+    limits.max_image_height = Some(MAX_SIDE);
     limits.max_alloc = Some(384 * 1024 * 1024);
     reader.limits(limits);
     let picture = reader.decode().ok()?;

@@ -131,3 +131,21 @@ async fn status_lookups_are_one_per_order_and_listed_by_due_time() -> Result<(),
     assert_eq!(left, vec![second]);
     Ok(())
 }
+
+#[tokio::test]
+async fn an_item_over_the_size_budget_is_refused_before_it_is_sent() -> Result<(), StoreError> {
+    let s = store().await;
+    let t = unique_tenant("vbudget");
+    let mut big = voucher(&t, "vbig", "Pedido grande", 0);
+    // 320 KB of warnings: under DynamoDB's 400 KB, over the store's budget.
+    big.warnings = vec!["x".repeat(1000); 320];
+    let err = s.put_voucher(&big).await.unwrap_err();
+    assert!(matches!(err, StoreError::TooLarge(_)), "{err}");
+    assert!(err.to_string().contains("budget"), "{err}");
+    assert_eq!(s.get_voucher(&t, &big.order_id, "vbig").await?, None);
+    // Just under the budget it is written.
+    big.warnings = vec!["x".repeat(1000); 290];
+    s.put_voucher(&big).await?;
+    assert!(s.get_voucher(&t, &big.order_id, "vbig").await?.is_some());
+    Ok(())
+}

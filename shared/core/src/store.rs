@@ -26,6 +26,9 @@ pub enum StoreError {
     /// A stored item could not be read back into a domain value.
     #[error("corrupt item: {0}")]
     Corrupt(String),
+    /// An item over the store's size budget (well under DynamoDB's 400 KB): retrying will not help.
+    #[error("item too large: {0}")]
+    TooLarge(String),
     /// The backend failed (network, throttling, …): worth retrying.
     #[error("storage unavailable: {0}")]
     Unavailable(String),

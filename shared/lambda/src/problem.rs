@@ -169,6 +169,15 @@ impl Problem {
             StoreError::BadPageToken => {
                 Problem::bad_request("the page token is not valid for this listing")
             }
+            StoreError::TooLarge(cause) => {
+                tracing::warn!(cause, "item over the store's size budget");
+                Problem::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "payload-too-large",
+                    "Request too large to store",
+                    format!("the {item} would be too large to store; send less data"),
+                )
+            }
             StoreError::Unavailable(cause) => {
                 tracing::error!(cause, "storage unavailable");
                 Problem::unavailable("storage is not answering; retry the same request")
@@ -258,6 +267,12 @@ mod tests {
             "the order changed while this request ran; read it again and retry"
         );
         assert_eq!(Problem::from(StoreError::BadPageToken).status, 400);
+        let p = Problem::from_store(
+            StoreError::TooLarge("ORDER#1 is 400000 bytes".into()),
+            "order",
+        );
+        assert_eq!((p.status, p.retryable), (413, false));
+        assert!(!p.detail.contains("ORDER#1"), "{}", p.detail);
         let p = Problem::from(StoreError::Unavailable("throttled".into()));
         assert_eq!((p.status, p.retryable), (503, true));
         assert!(!p.detail.contains("throttled"), "causes stay in the logs");

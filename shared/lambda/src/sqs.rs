@@ -5,8 +5,11 @@
 
 use std::future::Future;
 
+use std::panic::AssertUnwindSafe;
+
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
 use futures::stream::{self, StreamExt};
+use futures::FutureExt;
 
 /// What happened to one record.
 #[derive(Debug)]
@@ -16,7 +19,10 @@ pub enum RecordOutcome {
     Retry(String),
 }
 
-/// Runs `handle` on every record, up to `concurrency` at once, and reports the failed ones.
+/// Runs `handle` on every record, up to `concurrency` at once, and reports the failed ones. A
+/// record whose handler panics is that record's failure alone: the panic is caught (the release
+/// profile unwinds) and the other records of the batch go on. Handlers keep CPU-heavy work on the
+/// blocking pool, so one record cannot stall the others.
 pub async fn run_batch<F, Fut>(event: SqsEvent, concurrency: usize, handle: F) -> SqsBatchResponse
 where
     F: Fn(SqsMessage) -> Fut,
@@ -25,8 +31,14 @@ where
     let outcomes: Vec<(String, RecordOutcome)> = stream::iter(event.records)
         .map(|record| {
             let id = record.message_id.clone().unwrap_or_default();
-            let outcome = handle(record);
-            async move { (id, outcome.await) }
+            // Building the future runs code too: a panic there is caught like one in the future.
+            let outcome = AssertUnwindSafe(async { handle(record).await }).catch_unwind();
+            async move {
+                let outcome = outcome.await.unwrap_or_else(|panic| {
+                    RecordOutcome::Retry(format!("the handler panicked: {}", panic_text(&*panic)))
+                });
+                (id, outcome)
+            }
         })
         .buffer_unordered(concurrency.max(1))
         .collect()
@@ -47,6 +59,15 @@ where
         response.batch_item_failures.push(failure);
     }
     response
+}
+
+/// The message a panic was raised with.
+fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".to_string())
 }
 
 #[cfg(test)]
@@ -84,5 +105,30 @@ mod tests {
             .collect();
         ids.sort_unstable();
         assert_eq!(ids, vec!["m2", "m3"]);
+    }
+
+    #[tokio::test]
+    async fn a_panicking_record_fails_alone() {
+        let ev = event(&[("m1", "fine"), ("m2", "boom"), ("m3", "fine")]);
+        let handled = std::sync::atomic::AtomicUsize::new(0);
+        let response = run_batch(ev, 3, |msg| {
+            let handled = &handled;
+            async move {
+                if msg.body.as_deref() == Some("boom") {
+                    panic!("a hostile record");
+                }
+                tokio::task::yield_now().await;
+                handled.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                RecordOutcome::Done
+            }
+        })
+        .await;
+        let ids: Vec<_> = response
+            .batch_item_failures
+            .iter()
+            .map(|f| f.item_identifier.as_str())
+            .collect();
+        assert_eq!(ids, vec!["m2"]);
+        assert_eq!(handled.load(std::sync::atomic::Ordering::SeqCst), 2);
     }
 }

@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use aws_sdk_dynamodb::types::AttributeValue;
+use cuadre_core::store::StoreError;
 
 /// Write units spent by a store, summed by the billing rules of this module.
 #[derive(Debug, Clone, Default)]
@@ -21,6 +22,27 @@ impl WriteMeter {
     pub(super) fn add(&self, units: u64) {
         self.0.fetch_add(units, Ordering::Relaxed);
     }
+}
+
+/// The largest item this store writes: DynamoDB refuses items over 400 KB, and an item near that
+/// would cost 400 write units on every rewrite. A write over it is refused before it is sent.
+pub const ITEM_BUDGET: usize = 300 * 1024;
+
+/// The item's size, or `TooLarge` when it is over [`ITEM_BUDGET`].
+pub(super) fn within_budget(item: &HashMap<String, AttributeValue>) -> Result<usize, StoreError> {
+    let bytes = item_size(item);
+    if bytes > ITEM_BUDGET {
+        let key = |name: &str| match item.get(name) {
+            Some(AttributeValue::S(s)) => s.as_str(),
+            _ => "?",
+        };
+        return Err(StoreError::TooLarge(format!(
+            "{} {} is {bytes} bytes, over the {ITEM_BUDGET}-byte budget",
+            key("PK"),
+            key("SK")
+        )));
+    }
+    Ok(bytes)
 }
 
 /// Bytes DynamoDB counts for an item: attribute names plus values.

@@ -89,7 +89,7 @@ impl DynamoStore {
 
     /// Puts an item only if no item has its key; `Ok(false)` when one did.
     pub(super) async fn put_new(&self, item: Item) -> Result<bool, StoreError> {
-        let bytes = size::item_size(&item);
+        let bytes = size::within_budget(&item)?;
         let result = self
             .client
             .put_item()
@@ -160,7 +160,7 @@ impl DynamoStore {
         values: Item,
         what: &str,
     ) -> Result<(), StoreError> {
-        let new_size = size::item_size(&item);
+        let new_size = size::within_budget(&item)?;
         let result = self
             .client
             .put_item()
@@ -206,6 +206,7 @@ impl DynamoStore {
         names: Names,
         values: Item,
     ) -> Result<TransactWriteItem, StoreError> {
+        size::within_budget(&item)?;
         let put = build(
             Put::builder()
                 .table_name(&self.table)
