@@ -173,6 +173,11 @@ async fn s3_accepts_exactly_the_upload_the_link_describes() {
         put(&link, file.clone(), None).await,
         reqwest::StatusCode::OK
     );
+    // The link writes once: a replay of the same PUT is refused by S3's condition.
+    assert_eq!(
+        put(&link, file.clone(), None).await,
+        reqwest::StatusCode::PRECONDITION_FAILED
+    );
     // the object is ours, under our key, never the buyer's file name
     let key = format!(
         "vouchers/{}/Pedido ñandú 7/{}",
@@ -219,6 +224,7 @@ async fn the_link_signs_type_length_checksum_and_a_short_expiry() {
         "content-length",
         "content-type",
         "x-amz-checksum-sha256",
+        "if-none-match",
         "host",
     ] {
         assert!(signed.contains(&header), "{header} is signed: {signed:?}");
@@ -231,6 +237,7 @@ async fn the_link_signs_type_length_checksum_and_a_short_expiry() {
     assert_eq!(headers["content-length"], "1000");
     assert_eq!(headers["content-type"], "image/png");
     assert_eq!(headers["x-amz-checksum-sha256"], checksum(&file));
+    assert_eq!(headers["if-none-match"], "*", "the link is single-use");
 }
 
 #[tokio::test]

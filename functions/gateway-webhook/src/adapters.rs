@@ -1,7 +1,7 @@
 //! The archive on AWS: S3. (Merchant events go through `cuadre_aws::SqsMerchantEvents`.)
 
 use async_trait::async_trait;
-use aws_sdk_s3::error::DisplayErrorContext;
+use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata};
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::ChecksumAlgorithm;
 
@@ -27,7 +27,8 @@ impl S3Archive {
 #[async_trait]
 impl Archive for S3Archive {
     async fn put(&self, object: ArchivedNotification<'_>) -> Result<(), SinkError> {
-        self.client
+        let result = self
+            .client
             .put_object()
             .bucket(&self.bucket)
             .key(object.key)
@@ -39,9 +40,15 @@ impl Archive for S3Archive {
                 cuadre_core::time::format_lima(object.received_at),
             )
             .checksum_algorithm(ChecksumAlgorithm::Sha256)
+            // The key holds the body's hash: a replayed notification finds its first copy and
+            // writes no second version (under Object Lock every version would be kept).
+            .if_none_match("*")
             .send()
-            .await
-            .map_err(|e| SinkError(DisplayErrorContext(&e).to_string()))?;
-        Ok(())
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) if e.code() == Some("PreconditionFailed") => Ok(()),
+            Err(e) => Err(SinkError(DisplayErrorContext(&e).to_string())),
+        }
     }
 }

@@ -6,7 +6,6 @@ use cuadre_core::events::outbox::EventRecord;
 use cuadre_core::events::MerchantEvent;
 use cuadre_core::records::sha256_hex;
 use cuadre_core::store::{Created, PaymentEvents, StoreError};
-use cuadre_core::time::lima_date;
 use cuadre_core::{
     ExceptionKey, ExceptionKind, ExceptionRecord, OperationNumber, Order, OrderId, OrderStatus,
     Payment, PaymentSource, Tenant, TenantId,
@@ -58,7 +57,7 @@ async fn receive(app: &App, req: Request) -> Result<Response<Body>, Problem> {
         Ok(notification) => notification,
         Err(e) => {
             // Signed by the gateway, so evidence of real money: kept before it is refused.
-            let key = unreadable_key(&tenant.tenant_id, received_at, body);
+            let key = unreadable_key(&tenant.tenant_id, body);
             archive(
                 app,
                 ArchivedNotification {
@@ -76,7 +75,7 @@ async fn receive(app: &App, req: Request) -> Result<Response<Body>, Problem> {
             )));
         }
     };
-    let key = archive_key(&tenant.tenant_id, received_at, &notification, body);
+    let key = archive_key(&tenant.tenant_id, &notification, body);
     let archived = ArchivedNotification {
         key: &key,
         body,
@@ -234,13 +233,9 @@ async fn authenticate(
     Ok((tenant, signature.to_string()))
 }
 
-/// `webhooks/{tenant}/{yyyy-mm-dd}/{cip}-{operation}-{sha256 prefix}.json`, the day being Lima's.
-fn archive_key(
-    tenant: &TenantId,
-    received_at: DateTime<Utc>,
-    notification: &Notification,
-    body: &[u8],
-) -> String {
+/// `webhooks/{tenant}/{cip}-{operation}-{sha256}.json`: the same body always has the same key, so
+/// a replay is archived once.
+fn archive_key(tenant: &TenantId, notification: &Notification, body: &[u8]) -> String {
     let operation: String = notification
         .operation_number
         .as_ref()
@@ -256,10 +251,9 @@ fn archive_key(
         })
         .collect();
     format!(
-        "webhooks/{tenant}/{}/{}-{operation}-{}.json",
-        lima_date(received_at).format("%Y-%m-%d"),
+        "webhooks/{tenant}/{}-{operation}-{}.json",
         notification.data.cip,
-        &sha256_hex(body)[..16]
+        sha256_hex(body)
     )
 }
 
@@ -322,13 +316,9 @@ pub(crate) async fn raise(
     }
 }
 
-/// `webhooks/{tenant}/{yyyy-mm-dd}/unreadable-{sha256 prefix}.json`: a signed body we cannot read.
-fn unreadable_key(tenant: &TenantId, received_at: DateTime<Utc>, body: &[u8]) -> String {
-    format!(
-        "webhooks/{tenant}/{}/unreadable-{}.json",
-        lima_date(received_at).format("%Y-%m-%d"),
-        &sha256_hex(body)[..16]
-    )
+/// `webhooks/{tenant}/unreadable-{sha256}.json`: a signed body we cannot read.
+fn unreadable_key(tenant: &TenantId, body: &[u8]) -> String {
+    format!("webhooks/{tenant}/unreadable-{}.json", sha256_hex(body))
 }
 
 /// The order the notification's CIP belongs to (as its current or an earlier code); else the order

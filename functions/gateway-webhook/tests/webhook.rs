@@ -119,13 +119,14 @@ async fn the_spec_example_is_verified_archived_recorded_and_announced() {
     assert_eq!(keys.len(), 1, "{keys:?}");
     let key = &keys[0];
     assert_eq!(payment.raw_ref.as_deref(), Some(key.as_str()));
-    let day = cuadre_core::time::lima_date(payment.received_at).format("%Y-%m-%d");
-    assert!(
-        key.starts_with(&format!(
-            "webhooks/{}/{day}/11546901-1253-",
-            h.tenant.tenant_id
-        )) && key.ends_with(".json"),
-        "{key}"
+    assert_eq!(
+        key,
+        &format!(
+            "webhooks/{}/11546901-1253-{}.json",
+            h.tenant.tenant_id,
+            cuadre_core::records::sha256_hex(SPEC_BODY.as_bytes())
+        ),
+        "the body's hash names it"
     );
     let object =
         h.s3.get_object()
@@ -333,6 +334,17 @@ async fn the_same_notification_again_is_200_and_nothing_new() {
     assert_eq!(h.payments("11546901").await, 1);
     assert!(h.exception_ids("A-1").await.is_empty());
     assert_eq!(event_types(&h.sent()), ["order.paid"]);
+    // Archived once: one key, one version (the replays' conditional PUTs wrote nothing).
+    let keys = h.archived().await;
+    assert_eq!(keys.len(), 1, "{keys:?}");
+    let versions =
+        h.s3.list_object_versions()
+            .bucket(h.var("VOUCHERS_BUCKET"))
+            .prefix(&keys[0])
+            .send()
+            .await
+            .unwrap();
+    assert_eq!(versions.versions().len(), 1, "{versions:?}");
 }
 
 #[tokio::test]

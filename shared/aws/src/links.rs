@@ -1,5 +1,6 @@
-//! Presigned S3 links: browser uploads of vouchers that S3 itself checks (type, exact length and
-//! SHA-256 are signed into the link), and short-lived downloads for merchants.
+//! Presigned S3 links: browser uploads of vouchers that S3 itself checks (type, exact length,
+//! SHA-256 and `If-None-Match: *` are signed into the link, so each link writes once), and
+//! short-lived downloads for merchants.
 
 use std::time::Duration;
 
@@ -48,6 +49,9 @@ impl ObjectLinks for S3Links {
             .content_length(length)
             .checksum_algorithm(ChecksumAlgorithm::Sha256)
             .checksum_sha256(&terms.checksum_sha256)
+            // Single use: S3 refuses a PUT onto a key that exists (412), and the condition is a
+            // signed header, so a replayed link writes no second version and starts no second OCR.
+            .if_none_match("*")
             .presigned(presigning(terms.valid_for_secs)?)
             .await
             .map_err(|e| StoreError::Unavailable(DisplayErrorContext(&e).to_string()))?;
