@@ -15,13 +15,20 @@ pub struct Settings {
     pub max_uploads_per_code: u32,
     /// How long an upload link stays valid (S3 enforces it; at most 15 minutes).
     pub upload_link_secs: u64,
+    /// The scheme and host of the upload links, the one place besides itself the page may send
+    /// to (its Content-Security-Policy's `connect-src`).
+    pub upload_origin: String,
 }
+
+/// S3's hosts, virtual-hosted or path-style, in every region.
+pub const AWS_UPLOAD_ORIGIN: &str = "https://*.amazonaws.com";
 
 impl Default for Settings {
     fn default() -> Self {
         Settings {
             max_uploads_per_code: 5,
             upload_link_secs: 600,
+            upload_origin: AWS_UPLOAD_ORIGIN.to_string(),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! The page's HTML responses and the headers every one of them carries.
 
+use cuadre_pages::content_security_policy;
 use lambda_http::http::{header, StatusCode};
 use lambda_http::{Body, Response};
 
@@ -16,13 +17,40 @@ pub(crate) fn html(status: StatusCode, body: String) -> Response<Body> {
         header::CACHE_CONTROL,
         header::HeaderValue::from_static("no-store"),
     );
+    response
+}
+
+/// The headers every response of the buyer page carries (HSTS, no sniffing, no referrer, never in
+/// a frame) and, on a page, its Content-Security-Policy ([`content_security_policy`]).
+pub(crate) fn secured(mut response: Response<Body>, upload_origin: &str) -> Response<Body> {
+    let is_page = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    let csp = match (is_page, response.body()) {
+        (true, Body::Text(page)) => Some(content_security_policy(page, upload_origin)),
+        _ => None,
+    };
+    let headers = response.headers_mut();
+    headers.insert(
+        header::STRICT_TRANSPORT_SECURITY,
+        header::HeaderValue::from_static("max-age=63072000; includeSubDomains"),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        header::HeaderValue::from_static("nosniff"),
+    );
     headers.insert(
         header::REFERRER_POLICY,
         header::HeaderValue::from_static("no-referrer"),
     );
     headers.insert(
-        "x-content-type-options",
-        header::HeaderValue::from_static("nosniff"),
+        header::X_FRAME_OPTIONS,
+        header::HeaderValue::from_static("DENY"),
     );
+    if let Some(value) = csp.and_then(|c| header::HeaderValue::from_str(&c).ok()) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, value);
+    }
     response
 }

@@ -6,6 +6,7 @@ use cuadre_aws::AwsContext;
 use cuadre_lambda::config::{parsed_or, required, Env, StartError};
 
 use crate::adapters::S3Links;
+use crate::app::AWS_UPLOAD_ORIGIN;
 use crate::{App, Settings};
 
 impl App {
@@ -15,6 +16,12 @@ impl App {
         let settings = Settings {
             max_uploads_per_code: parsed_or(env, "MAX_UPLOADS_PER_CODE", 5)?,
             upload_link_secs: parsed_or(env, "UPLOAD_LINK_SECS", 600)?,
+            // Locally and in tests the links point at the emulator.
+            upload_origin: aws
+                .endpoint
+                .url
+                .clone()
+                .unwrap_or_else(|| AWS_UPLOAD_ORIGIN.to_string()),
         };
         Ok(App {
             store: Arc::new(aws.store(table)),

@@ -41,6 +41,35 @@ async fn harness(settings: Settings) -> Harness {
     }
 }
 
+/// Every page: HSTS, nosniff, no referrer, never framed, and a CSP that runs the page's own script
+/// (by its hash) and nothing else.
+fn assert_secured(response: &lambda_http::Response<Body>, page: &str) {
+    let h = response.headers();
+    assert!(h["strict-transport-security"]
+        .to_str()
+        .unwrap()
+        .starts_with("max-age="));
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert_eq!(h["referrer-policy"], "no-referrer");
+    assert_eq!(h["x-frame-options"], "DENY");
+    let csp = h["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains("frame-ancestors 'none'") && !csp.contains("unsafe-inline"),
+        "{csp}"
+    );
+    match page.split_once("<script>") {
+        Some((_, rest)) => {
+            let script = rest.split("</script>").next().unwrap();
+            let hash = STANDARD.encode(sha2::Sha256::digest(script.as_bytes()));
+            assert!(
+                csp.contains(&format!("script-src 'sha256-{hash}';")),
+                "{csp}"
+            );
+        }
+        None => assert!(csp.contains("script-src 'none';"), "{csp}"),
+    }
+}
+
 /// A harness with one pending order `id`; the order's pay token.
 async fn with_pending_order(settings: Settings, id: &str) -> (Harness, String) {
     let h = harness(settings).await;
@@ -83,6 +112,7 @@ impl Harness {
         let Body::Text(text) = response.body() else {
             panic!("html body")
         };
+        assert_secured(&response, text);
         (status, text.clone())
     }
 
@@ -208,6 +238,7 @@ async fn the_link_signs_type_length_checksum_and_a_short_expiry() {
         Settings {
             max_uploads_per_code: 10,
             upload_link_secs: 3600,
+            ..Settings::default()
         },
         "R-1",
     )
@@ -246,6 +277,7 @@ async fn upload_requests_are_validated_and_limited_per_code() {
         Settings {
             max_uploads_per_code: 2,
             upload_link_secs: 600,
+            ..Settings::default()
         },
         "L-1",
     )

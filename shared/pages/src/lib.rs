@@ -5,6 +5,7 @@
 //! receives our own static messages, through [`js_string`]. Pages are self-contained (inline CSS
 //! and JS, no external assets) and stay well under 20 KB.
 
+mod csp;
 mod escape;
 mod layout;
 mod pay;
@@ -12,6 +13,7 @@ mod script;
 mod status_pages;
 mod text;
 
+pub use csp::content_security_policy;
 pub use escape::{escape_html, is_web_url, js_string};
 pub use pay::{render_pay_page, PayPageView, PayStatus};
 pub use status_pages::{render_error, render_not_found};

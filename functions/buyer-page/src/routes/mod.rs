@@ -10,7 +10,7 @@ use lambda_http::http::{header, StatusCode};
 use lambda_http::{Body, Request, Response};
 
 use crate::app::App;
-use crate::html::html;
+use crate::html::{html, secured};
 
 const PAGE: &str = "GET /pay/{token}";
 const UPLOADS: &str = "POST /pay/{token}/uploads";
@@ -19,6 +19,10 @@ const UPLOADS: &str = "POST /pay/{token}/uploads";
 pub const ROUTES: Routes = Routes(&[PAGE, UPLOADS]);
 
 pub async fn handle(app: &App, req: Request) -> Response<Body> {
+    secured(respond(app, req).await, &app.settings.upload_origin)
+}
+
+async fn respond(app: &App, req: Request) -> Response<Body> {
     let lang = language(&req);
     let Ok(route) = ROUTES.find(&req) else {
         return html(StatusCode::NOT_FOUND, render_not_found(lang));
