@@ -18,6 +18,8 @@ pub struct Settings {
     /// The scheme and host of the upload links, the one place besides itself the page may send
     /// to (its Content-Security-Policy's `connect-src`).
     pub upload_origin: String,
+    /// How long after the code expires its pay link still opens (to send a voucher).
+    pub link_grace: chrono::Duration,
 }
 
 /// S3's hosts, virtual-hosted or path-style, in every region.
@@ -29,6 +31,7 @@ impl Default for Settings {
             max_uploads_per_code: 5,
             upload_link_secs: 600,
             upload_origin: AWS_UPLOAD_ORIGIN.to_string(),
+            link_grace: cuadre_core::access::DEFAULT_PAY_LINK_GRACE,
         }
     }
 }

@@ -1,7 +1,7 @@
-//! From a pay link's token to its order: only the token's hash is stored, and only the order's
-//! current code opens it.
+//! From a pay link's token to its order: only the order's current code opens it, until its grace
+//! after the code expires.
 
-use cuadre_core::access::hash_pay_token;
+use cuadre_core::access::{hash_pay_token, pay_link_open};
 use cuadre_core::store::StoreError;
 use cuadre_core::Order;
 
@@ -26,8 +26,11 @@ pub(crate) async fn find_order(
     let Some(order) = app.store.get_order(&link.tenant_id, &link.order_id).await? else {
         return Ok(None);
     };
-    // A link issued for an older code of the order (before a re-issue) no longer opens it.
-    if order.pay_token.as_deref() != Some(token) {
+    // A link issued for an older code of the order (before a re-issue) no longer opens it, nor
+    // does one whose code expired longer ago than the grace.
+    if order.pay_token.as_deref() != Some(token)
+        || !pay_link_open(order.expires_at, app.settings.link_grace, (app.clock)())
+    {
         return Ok(None);
     }
     let merchant = app

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use cuadre_aws::AwsContext;
+use cuadre_core::access::DEFAULT_PAY_LINK_GRACE;
 use cuadre_lambda::config::{parsed_or, required, Env, StartError};
 
 use crate::adapters::S3Links;
@@ -16,6 +17,11 @@ impl App {
         let settings = Settings {
             max_uploads_per_code: parsed_or(env, "MAX_UPLOADS_PER_CODE", 5)?,
             upload_link_secs: parsed_or(env, "UPLOAD_LINK_SECS", 600)?,
+            link_grace: chrono::Duration::hours(parsed_or(
+                env,
+                "PAY_LINK_GRACE_HOURS",
+                DEFAULT_PAY_LINK_GRACE.num_hours(),
+            )?),
             // Locally and in tests the links point at the emulator.
             upload_origin: aws
                 .endpoint

@@ -80,16 +80,28 @@ async fn with_pending_order(settings: Settings, id: &str) -> (Harness, String) {
 impl Harness {
     /// An issued order with its pay link; returns the token.
     async fn order(&self, id: &str, status: OrderStatus) -> String {
+        self.order_expiring(id, status, None).await
+    }
+
+    /// [`Harness::order`] whose code expires at `expires_at` (the builder's default when `None`).
+    async fn order_expiring(
+        &self,
+        id: &str,
+        status: OrderStatus,
+        expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> String {
         let token = new_pay_token(rand::random());
-        let order = OrderBuilder::new(&self.tenant, id)
+        let mut builder = OrderBuilder::new(&self.tenant, id)
             .cip("2523136")
             .amount("1250.00")
             .status(status)
             .cip_url("https://pre1a.services.pagoefectivo.pe/x.html")
             .concept("Zapatillas")
-            .pay_token(&token)
-            .create(self.app.store.as_ref())
-            .await;
+            .pay_token(&token);
+        if let Some(at) = expires_at {
+            builder = builder.expires_at(at);
+        }
+        let order = builder.create(self.app.store.as_ref()).await;
         let link = PayLink {
             token_hash: hash_pay_token(&token),
             tenant_id: self.tenant.clone(),
@@ -171,6 +183,40 @@ async fn shows_code_amount_and_countdown_in_spanish_and_english() {
     assert!(page.contains("lang=\"es\""));
     let (_, english) = h.get(&format!("/pay/{token}?lang=en")).await;
     assert!(english.contains("lang=\"en\""));
+}
+
+#[tokio::test]
+async fn a_link_opens_until_its_grace_after_the_code_expires() {
+    let h = harness(Settings::default()).await;
+    let now = chrono::Utc::now();
+    let within = h
+        .order_expiring(
+            "X-1",
+            OrderStatus::Expired,
+            Some(now - chrono::Duration::days(2)),
+        )
+        .await;
+    let (status, _) = h.get(&format!("/pay/{within}")).await;
+    assert_eq!(status, StatusCode::OK);
+    let file = png(10);
+    let ask = json!({"content_type": "image/png", "content_length": 10, "checksum_sha256": checksum(&file)});
+    let (status, _) = h.ask_upload(&within, ask.clone()).await;
+    assert_eq!(status, StatusCode::CREATED, "a late voucher can still come");
+    let past = h
+        .order_expiring(
+            "X-2",
+            OrderStatus::Expired,
+            Some(now - chrono::Duration::days(8)),
+        )
+        .await;
+    let (status, _) = h.get(&format!("/pay/{past}")).await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "7 days after the code, the link is dead"
+    );
+    let (status, _) = h.ask_upload(&past, ask).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]

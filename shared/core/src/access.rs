@@ -93,6 +93,19 @@ pub fn hash_pay_token(token: &str) -> String {
     sha256_hex(token.as_bytes())
 }
 
+/// How long after its code's expiry a pay link still opens by default: a buyer who paid at the
+/// last minute still sends the voucher, and a link is not a key that works forever.
+pub const DEFAULT_PAY_LINK_GRACE: chrono::Duration = chrono::Duration::days(7);
+
+/// Whether a pay link for a code expiring at `code_expires_at` still opens at `now`.
+pub fn pay_link_open(
+    code_expires_at: DateTime<Utc>,
+    grace: chrono::Duration,
+    now: DateTime<Utc>,
+) -> bool {
+    now <= code_expires_at + grace
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -110,5 +123,22 @@ mod tests {
         assert!(!looks_like_api_key("Bearer x"));
         let other = new_api_key(TenantId::parse("acme").unwrap(), [1; 5], [8; 24], now);
         assert_ne!(other.record.key_hash, k.record.key_hash);
+    }
+
+    #[test]
+    fn a_pay_link_opens_until_its_grace_after_the_code_expires() {
+        let expires = Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).unwrap();
+        let grace = DEFAULT_PAY_LINK_GRACE;
+        assert!(pay_link_open(
+            expires,
+            grace,
+            expires - chrono::Duration::hours(1)
+        ));
+        assert!(pay_link_open(expires, grace, expires + grace));
+        assert!(!pay_link_open(
+            expires,
+            grace,
+            expires + grace + chrono::Duration::seconds(1)
+        ));
     }
 }
