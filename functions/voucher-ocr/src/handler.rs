@@ -202,8 +202,8 @@ async fn read_voucher(
     store_and_apply(app, voucher).await
 }
 
-/// The file's SHA-256 and [`inspect::inspect`], on the blocking pool (decoding and hashing are
-/// CPU-bound and would stall the batch's other records) within `budget`. An image that takes
+/// The file's SHA-256, and [`inspect::inspect`] on the blocking pool (decoding and hashing an
+/// image are CPU-bound and would stall the batch's other records) within `budget`. An image that takes
 /// longer, or whose decoder panics, is refused: it ends as an unreadable voucher, not as a
 /// message retried into the dead-letter queue.
 async fn inspect_within(
