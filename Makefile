@@ -4,7 +4,7 @@ SHELL := /bin/bash
 
 CARGO ?= cargo
 
-.PHONY: help demo dev test lint api-check deploy-check deps-apt deps-npm emulator-up emulator-down
+.PHONY: help demo dev test lint api-check deploy-check deps-apt deps-npm emulator-up emulator-down fuzz
 
 help:
 	@echo "make demo   run cuadre locally and play a merchant's story through its API"
@@ -13,6 +13,7 @@ help:
 	@echo "make lint   cargo fmt --check, clippy -D warnings, cfn-lint (also on the SAM-transformed template)"
 	@echo "make deploy-check   sam build (arm64), each bootstrap under qemu to its first invocation"
 	@echo "make api-check   the running API against openapi.yaml (schemathesis)"
+	@echo "make fuzz   every fuzz target for FUZZ_SECONDS (30) each, on nightly (docs/fuzzing.md)"
 
 ## Debian packages the tests need (installed only when missing; root on these machines).
 deps-apt:
@@ -57,3 +58,27 @@ lint: deps-apt
 ## (installs what it needs itself: infra/install-deps deploy).
 deploy-check:
 	@infra/deploy-check
+
+## Every cargo-fuzz target of fuzz/ (its own workspace, nightly only) for FUZZ_SECONDS each, from its
+## committed seeds (fuzz/seeds/<target>, read-only) into fuzz/corpus/<target>; fails when any target
+## crashes, times out or runs out of memory (the input is kept in fuzz/artifacts/<target>/).
+## FUZZ_TARGETS picks some; FUZZ_ARGS adds libFuzzer flags. See docs/fuzzing.md.
+FUZZ_SECONDS ?= 30
+FUZZ_TARGETS ?= $(shell sed -n 's/^name = "\(.*\)"$$/\1/p' fuzz/Cargo.toml | grep -v '^cuadre-fuzz$$')
+FUZZ_BUILD ?= --sanitizer none --codegen-units 16
+FUZZ_ARGS ?=
+
+fuzz:
+	@command -v cargo-fuzz >/dev/null || $(CARGO) install cargo-fuzz --locked
+	@nice -n 15 $(CARGO) +nightly fuzz build $(FUZZ_BUILD)
+	@failed=""; for t in $(FUZZ_TARGETS); do \
+	  mkdir -p fuzz/corpus/$$t fuzz/artifacts/$$t; \
+	  echo "== $$t ($(FUZZ_SECONDS) s)"; \
+	  nice -n 15 $(CARGO) +nightly fuzz run $(FUZZ_BUILD) $$t fuzz/corpus/$$t fuzz/seeds/$$t -- \
+	    -max_total_time=$(FUZZ_SECONDS) -timeout=20 -rss_limit_mb=2048 -max_len=65536 \
+	    -print_final_stats=1 $(FUZZ_ARGS) 2>&1 | tee fuzz/artifacts/$$t/last-run.log \
+	    | grep -E '^(#[0-9]+[[:space:]]+DONE|==[0-9]+== ERROR|SUMMARY|stat::number_of_executed_units|artifact_prefix|Test unit written)' ; \
+	  [ $${PIPESTATUS[0]} -eq 0 ] || failed="$$failed $$t"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "fuzz: crashed:$$failed (inputs in fuzz/artifacts/)"; exit 1; fi; \
+	echo "fuzz: every target ran $(FUZZ_SECONDS) s clean"

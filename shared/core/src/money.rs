@@ -92,11 +92,20 @@ pub fn validate_amount(value: Decimal) -> Result<Decimal, AmountError> {
     Ok(fixed)
 }
 
+/// The longest number text read as an amount, in bytes: any exact decimal is far shorter
+/// (`-9999999999999999.99` is 20). rust_decimal's parser recurses once per character, so a longer
+/// text (thousands of leading zeros, or of `_` separators) could overflow the stack: an abort no
+/// `catch_unwind` stops (it did in the fuzz build, and does in debug builds).
+pub const MAX_NUMBER_TEXT: usize = 64;
+
 /// Parses a decimal written the way a JSON number is (`22.05`, `150`, `1.5e2`), exactly.
 pub fn parse_json_number(text: &str) -> Result<Decimal, AmountError> {
     let t = text.trim();
     if t.is_empty() {
         return Err(AmountError::Empty);
+    }
+    if t.len() > MAX_NUMBER_TEXT {
+        return Err(AmountError::NotANumber(t.to_string()));
     }
     let valid_shape = t
         .bytes()
@@ -118,6 +127,9 @@ pub fn parse_human_amount(text: &str) -> Result<Decimal, AmountError> {
     let t: String = text.trim().chars().filter(|c| !c.is_whitespace()).collect();
     if t.is_empty() {
         return Err(AmountError::Empty);
+    }
+    if t.len() > MAX_NUMBER_TEXT {
+        return Err(AmountError::NotANumber(text.trim().to_string()));
     }
     let (negative, digits) = match t.strip_prefix('-') {
         Some(rest) => (true, rest),
@@ -325,6 +337,27 @@ mod tests {
         assert!(parse_human_amount("1,25,0.00").is_err());
         assert!(parse_human_amount("12a").is_err());
         assert!(parse_human_amount("").is_err());
+    }
+
+    #[test]
+    fn long_number_texts_are_refused_before_the_decimal_parser() {
+        // rust_decimal recurses per character: in a debug build each of these overflowed the stack.
+        let zeros = format!("{}1", "0".repeat(60_000));
+        assert!(matches!(
+            parse_json_number(&zeros),
+            Err(AmountError::NotANumber(_))
+        ));
+        assert!(matches!(
+            parse_human_amount(&zeros),
+            Err(AmountError::NotANumber(_))
+        ));
+        assert!(exact_json::whole_number(&zeros).is_none());
+        // Up to the limit, leading zeros are still just zeros.
+        let longest = format!("{}1.50", "0".repeat(MAX_NUMBER_TEXT - 4));
+        assert_eq!(longest.len(), MAX_NUMBER_TEXT);
+        assert_eq!(parse_json_number(&longest).unwrap(), d("1.50"));
+        assert_eq!(parse_human_amount(&longest).unwrap(), d("1.50"));
+        assert!(parse_json_number(&format!("0{longest}")).is_err());
     }
 
     #[test]

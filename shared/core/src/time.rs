@@ -1,6 +1,6 @@
 //! Lima time: UTC−5 all year (Peru keeps no daylight saving).
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, SecondsFormat, Utc};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0:?} is not a date-time like 2026-11-25T14:32:00-05:00")]
@@ -13,6 +13,10 @@ pub fn lima() -> FixedOffset {
 
 /// Parses an RFC 3339 date-time with any offset, also with a space instead of `T` (as some gateway
 /// integrations send it). A time without offset is read as Lima time.
+///
+/// Only a time whose Lima date has a four-digit year (0000–9999) is accepted: [`format_lima`]
+/// could not write any other so that it reads back (`-90222-04-30T23:05:00-05:00` is no RFC 3339),
+/// and a stored time must read back.
 pub fn parse(text: &str) -> Result<DateTime<Utc>, TimeError> {
     let t = text.trim();
     let normal: String = if t.len() > 10 && t.as_bytes()[10] == b' ' {
@@ -20,8 +24,9 @@ pub fn parse(text: &str) -> Result<DateTime<Utc>, TimeError> {
     } else {
         t.to_string()
     };
+    let refused = || TimeError(t.to_string());
     if let Ok(dt) = DateTime::parse_from_rfc3339(&normal) {
-        return Ok(dt.with_timezone(&Utc));
+        return writable(dt.with_timezone(&Utc)).ok_or_else(refused);
     }
     for fmt in [
         "%Y-%m-%dT%H:%M:%S",
@@ -30,11 +35,18 @@ pub fn parse(text: &str) -> Result<DateTime<Utc>, TimeError> {
     ] {
         if let Ok(naive) = NaiveDateTime::parse_from_str(&normal, fmt) {
             if let Some(local) = naive.and_local_timezone(lima()).single() {
-                return Ok(local.with_timezone(&Utc));
+                return writable(local.with_timezone(&Utc)).ok_or_else(refused);
             }
         }
     }
-    Err(TimeError(t.to_string()))
+    Err(refused())
+}
+
+/// The instant, when [`format_lima`] writes it with a four-digit year.
+fn writable(instant: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    (0..=9999)
+        .contains(&instant.with_timezone(&lima()).year())
+        .then_some(instant)
 }
 
 /// `2026-11-25T14:32:00-05:00`: the form the gateway requires.
@@ -106,6 +118,23 @@ mod tests {
             "no offset means Lima"
         );
         assert!(parse("31/12/2020").is_err());
+    }
+
+    #[test]
+    fn only_times_lima_writes_back_are_read() {
+        // Found by fuzzing (fuzz/ lima_time): read, but written as `-90222-04-30T23:05:00-05:00`,
+        // which nothing reads back.
+        assert!(parse("-90222-04-30T23:5").is_err());
+        assert!(parse("+10000-01-01T00:00:00").is_err());
+        assert!(parse("12345-01-01T00:00:00").is_err());
+        // Four digits in the text, but not in Lima.
+        assert!(parse("0000-01-01T04:59:59Z").is_err());
+        assert!(parse("9999-12-31T23:00:00-23:00").is_err());
+        for edge in ["0000-01-01T00:00:00-05:00", "9999-12-31T23:59:59-05:00"] {
+            let t = parse(edge).unwrap();
+            assert_eq!(format_lima(t), edge);
+            assert_eq!(parse(&format_lima(t)).unwrap(), t);
+        }
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use cuadre_core::ids::{Cip, IdError, OperationNumber, OrderId};
-use cuadre_core::money::{AmountError, Currency, Money};
+use cuadre_core::money::{AmountError, Currency, Money, MAX_NUMBER_TEXT};
 use cuadre_core::time::TimeError;
 use rust_decimal::Decimal;
 
@@ -76,6 +76,9 @@ fn fast_time(b: &[u8]) -> Option<DateTime<Utc>> {
     if !(1..=12).contains(&mo) || d == 0 || d > days_in_month(y, mo) {
         return None;
     }
+    if y == 0 || y == 9999 {
+        return None; // the offset may take it out of Lima's four-digit years: the slow path decides
+    }
     let days = days_from_civil(i64::from(y), mo, d);
     let local = days * 86_400 + i64::from(h * 3600 + mi * 60 + s);
     DateTime::from_timestamp(local - offset_secs, nanos)
@@ -125,11 +128,15 @@ pub fn order_id(text: &str) -> Result<&str, IdError> {
     OrderId::parse(text).map(|_| text)
 }
 
-/// A plain decimal written exactly (`150.00`, `22.5`); never through a float.
+/// A plain decimal written exactly (`150.00`, `22.5`); never through a float. At most
+/// [`MAX_NUMBER_TEXT`] bytes: rust_decimal's parser recurses per character.
 pub fn decimal(text: &str) -> Result<Decimal, AmountError> {
     let t = text.trim();
     if t.is_empty() {
         return Err(AmountError::Empty);
+    }
+    if t.len() > MAX_NUMBER_TEXT {
+        return Err(AmountError::NotANumber(t.to_string()));
     }
     Decimal::from_str_exact(t).map_err(|_| AmountError::NotANumber(t.to_string()))
 }
@@ -184,6 +191,37 @@ mod tests {
                 "{t}"
             );
         }
+    }
+
+    #[test]
+    fn fast_time_leaves_the_edge_years_to_the_domain_parser() {
+        // Four-digit years that an offset takes out of Lima's 0000-9999 (see the fuzz target lima_time).
+        for t in [
+            "0000-01-01T04:59:59Z",
+            "0000-01-01T00:00:00+05:00",
+            "9999-12-31T23:00:00-23:00",
+        ] {
+            assert_eq!(fast_time(t.as_bytes()), None, "{t}");
+            assert!(parse_time(t).is_err(), "{t}");
+        }
+        let t = "0000-01-01T05:00:00Z";
+        assert_eq!(parse_time(t).unwrap(), cuadre_core::time::parse(t).unwrap());
+    }
+
+    #[test]
+    fn long_decimals_are_refused_before_the_decimal_parser() {
+        // Found by fuzzing (fuzz/ money): a `0` and 60,000 `_` separators overflowed the stack in
+        // rust_decimal's parser (one call per character); a settlement file could carry it.
+        let underscores = format!("0{}", "_".repeat(60_000));
+        assert!(matches!(
+            decimal(&underscores),
+            Err(AmountError::NotANumber(_))
+        ));
+        let zeros = format!("{}1", "0".repeat(60_000));
+        assert!(decimal(&zeros).is_err());
+        assert!(money(&zeros, Currency::Pen).is_err());
+        let longest = format!("{}1.50", "0".repeat(MAX_NUMBER_TEXT - 4));
+        assert_eq!(decimal(&longest).unwrap(), Decimal::new(150, 2));
     }
 
     #[test]
