@@ -33,22 +33,17 @@ pub(crate) fn secured(mut response: Response<Body>, upload_origin: &str) -> Resp
         _ => None,
     };
     let headers = response.headers_mut();
-    headers.insert(
-        header::STRICT_TRANSPORT_SECURITY,
-        header::HeaderValue::from_static("max-age=63072000; includeSubDomains"),
-    );
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        header::HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(
-        header::REFERRER_POLICY,
-        header::HeaderValue::from_static("no-referrer"),
-    );
-    headers.insert(
-        header::X_FRAME_OPTIONS,
-        header::HeaderValue::from_static("DENY"),
-    );
+    for (name, value) in [
+        (
+            header::STRICT_TRANSPORT_SECURITY,
+            "max-age=63072000; includeSubDomains",
+        ),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "no-referrer"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+    ] {
+        headers.insert(name, header::HeaderValue::from_static(value));
+    }
     if let Some(value) = csp.and_then(|c| header::HeaderValue::from_str(&c).ok()) {
         headers.insert(header::CONTENT_SECURITY_POLICY, value);
     }
