@@ -200,9 +200,12 @@ pub(crate) fn find_labels(folded: &str, cells: &[(usize, usize)]) -> Vec<Hit> {
 /// The row goes on, past leaders and a colon, with a figure or a currency sign.
 fn figure_follows(rest: &str) -> bool {
     let rest = rest.trim_start_matches([' ', '.', ':', '=', '-']);
-    rest.starts_with(|c: char| c.is_ascii_digit())
-        || rest.starts_with("5/")
-        || currency_marks(rest).first().is_some_and(|m| m.start == 0)
+    rest.starts_with(|c: char| c.is_ascii_digit()) || opens_with_sign(rest)
+}
+
+/// The text starts with a currency sign (`S/`, `US$`, `PEN`…), or with `5/`, OCR's `S/`.
+fn opens_with_sign(text: &str) -> bool {
+    text.starts_with("5/") || currency_marks(text).first().is_some_and(|m| m.start == 0)
 }
 
 fn same_field(a: Label, b: Label) -> bool {
@@ -252,7 +255,7 @@ fn introduces_value(folded: &str, hit: &Hit, cell_end: usize) -> bool {
     if hit.label.takes_words() {
         return true;
     }
-    if currency_marks(rest).first().is_some_and(|m| m.start == 0) || rest.starts_with("5/") {
+    if opens_with_sign(rest) {
         return true;
     }
     let word: String = rest.chars().take_while(|c| c.is_alphanumeric()).collect();
